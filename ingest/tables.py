@@ -1,0 +1,753 @@
+"""Statistical tables 二, 三, 四 and the pre-2019 统计表 → structured cells.
+
+The parser works on the token stream of :mod:`ingest.tokens`, so one algorithm serves every
+layout. For table 三 it
+
+1. cuts the stream into *groups* (a run of labels, then a run of values),
+2. anchors groups whose own label names a template row (monotonically, in template order),
+3. places label-less groups in the gaps between anchors by template order,
+4. reads each group's values — splitting digits run together — keeping only readings that
+   satisfy the row identity (总计 = Σ applicant columns), and
+5. chooses among the remaining readings with the column identities; what stays undecided is
+   marked ``ambiguous`` with its alternatives in ``note``.
+
+Cells placed by order rather than by their own label are marked ``inferred``.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from . import templates as T
+from .digits import Number, distinct, group_totals_ok, parse_number, row_sum_ok, split_tokens
+from .models import Cell, Finding, LoadedDocument, Section
+from .tokens import Tok, tokenize
+
+# ------------------------------------------------------------------------------ regions
+_T3_START = re.compile(r"收到和处理政府信息公开申请(?:的)?情况")
+_T3_HEADER = re.compile(r"本列数据的勾稽关系")
+_T3_FIRST_ROW = re.compile(r"本年新收|新收政府信息公开申请")
+_CARRY_FWD = re.compile(r"结转下年")
+_T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?")
+_T5_START = re.compile(r"五、|存在的主要问题|主要问题(?:及|和)改进")
+_T2_START = re.compile(r"第二十条第?\(?一\)?项")
+_PRE2019_START = re.compile(r"统计指标|指标名称")
+
+
+@dataclass
+class Regions:
+    t2: tuple[int, int] | None = None
+    t3: tuple[int, int] | None = None
+    t4: tuple[int, int] | None = None
+    stats: tuple[int, int] | None = None
+
+
+def find_regions(text: str, template: str) -> Regions:
+    r = Regions()
+    if template == "pre2019":
+        heads = [m for m in re.finditer(r"政府信息公开情况统计表", text)]
+        m = _PRE2019_START.search(text, heads[-1].start() if heads else 0)
+        if m:
+            r.stats = (m.start(), len(text))
+        return r
+    # the table's header is the last "收到和处理…申请情况"/"勾稽关系" before its first row; the
+    # phrase also occurs in a report's opening sentence, so searching forward is not enough
+    first_row = _T3_FIRST_ROW.search(text)
+    starts = [m for m in _T3_START.finditer(text) if first_row is None or m.start() < first_row.start()]
+    if first_row is not None:
+        near = [m for m in starts if first_row.start() - m.start() < 1500]
+        hdr = [m for m in _T3_HEADER.finditer(text, 0, first_row.start()) if first_row.start() - m.start() < 1500]
+        t3a = near[-1].start() if near else (hdr[-1].start() if hdr else first_row.start())
+    elif starts:
+        t3a = starts[-1].start()
+    else:
+        return r
+    cf = _CARRY_FWD.search(text, t3a)
+    m4 = _T4_START.search(text, cf.end() if cf else t3a + 1)
+    t3b = m4.start() if m4 else (cf.end() + 200 if cf else len(text))
+    r.t3 = (t3a, t3b)
+    if m4:
+        m5 = _T5_START.search(text, m4.end())
+        r.t4 = (m4.start(), m5.start() if m5 else min(len(text), m4.end() + 2000))
+    m2 = _T2_START.search(text, 0, t3a)
+    if m2:
+        r.t2 = (max(0, m2.start() - 40), t3a)
+    return r
+
+
+# ------------------------------------------------------------------------------ groups
+@dataclass
+class Group:
+    labels: list[Tok] = field(default_factory=list)
+    values: list[Tok] = field(default_factory=list)
+
+    @property
+    def attached_text(self) -> str:
+        if not self.values:
+            return ""
+        ln = self.values[0].line_no
+        return "".join(t.text for t in self.labels if t.line_no == ln)
+
+    @property
+    def detached_text(self) -> str:
+        ln = self.values[0].line_no if self.values else -1
+        return "".join(t.text for t in self.labels if t.line_no != ln)
+
+    @property
+    def label_text(self) -> str:
+        return "".join(t.text for t in self.labels)
+
+    @property
+    def n_values(self) -> int:
+        return len(self.values)
+
+
+def make_groups(toks: list[Tok]) -> list[Group]:
+    """Labels followed by values; a new line that starts with values opens a new group."""
+    groups: list[Group] = []
+    cur = Group()
+    prev: Tok | None = None
+    for t in toks:
+        if t.kind == "blank" and not cur.values and prev is not None and prev.kind == "label" \
+                and prev.line_no == t.line_no and t.in_cell and _row_has_grid(toks, t):
+            cur.values.append(t)  # an empty cell right after its row label (HTML/DOCX grids)
+            prev = t
+            continue
+        prev = t
+        if t.kind == "label":
+            if cur.values:
+                groups.append(cur)
+                cur = Group()
+            cur.labels.append(t)
+        else:
+            if t.kind == "blank" and not cur.values:
+                continue  # leading empty cells (label columns)
+            if cur.values and t.line_no != cur.values[-1].line_no and _line_starts_with_values(toks, t):
+                groups.append(cur)
+                cur = Group()
+            cur.values.append(t)
+    if cur.values or cur.labels:
+        groups.append(cur)
+    return groups
+
+
+def _row_has_grid(toks: list[Tok], t: Tok) -> bool:
+    """True for rows of a real grid (HTML/DOCX), where every cell position is kept."""
+    return any(x.line_no == t.line_no and x.kind == "blank" and x.text == "" for x in toks) and \
+        sum(1 for x in toks if x.line_no == t.line_no and x.kind != "label") >= 5
+
+
+def _line_starts_with_values(toks: list[Tok], t: Tok) -> bool:
+    first = next(x for x in toks if x.line_no == t.line_no)
+    return first is t or (first.kind == "blank" and first.line_no == t.line_no and first.start <= t.start)
+
+
+# ------------------------------------------------------------------------------ table 三
+def _norm_label(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _row_candidates(text: str, rows: tuple[T.RowSpec, ...]) -> list[int]:
+    t = _norm_label(text)
+    return [i for i, r in enumerate(rows) if any(k in t for k in r.keys)]
+
+
+def _group_candidates(text: str, rows: tuple[T.RowSpec, ...]) -> list[int]:
+    t = _norm_label(text)
+    out = []
+    for gid, keys in T.T3_GROUP_KEYS.items():
+        if any(k in t for k in keys):
+            out.extend(i for i, r in enumerate(rows) if r.group == gid or r.id == gid)
+    return out
+
+
+@dataclass
+class _Placed:
+    row: int
+    tokens: list[Tok]
+    how: str  # "label" | "order" | "group"
+    label_toks: list[Tok]
+
+
+def _values_tokens(g: Group) -> list[Tok]:
+    return [t for t in g.values]
+
+
+def _candidates_for(tokens: list[Tok], ncols: int, accept) -> list[tuple]:
+    """Readings of a row's value tokens as ``ncols`` values (None for blank cells)."""
+    if any(t.kind == "blank" for t in tokens):
+        while len(tokens) > ncols and tokens[0].kind == "blank" and tokens[0].text == "":
+            tokens = tokens[1:]  # colspan filler of the label column (HTML grids are right-aligned)
+        while len(tokens) > ncols and tokens[-1].kind == "blank":
+            tokens = tokens[:-1]
+        if len(tokens) == ncols:
+            vals = tuple(None if t.kind == "blank" else parse_number(t.text) for t in tokens)
+            return [vals]
+        nums = [t for t in tokens if t.kind == "num"]
+        if len(nums) == ncols:
+            return [tuple(parse_number(t.text) for t in nums)]
+        return []
+    texts = [t.text for t in tokens]
+    if len(texts) == ncols:
+        vals = tuple(parse_number(x) for x in texts)
+        return [vals] if all(v is not None for v in vals) else []
+    if len(texts) == ncols - 1 and all(len(x.lstrip("-")) == 1 for x in texts) and ncols > 2:
+        # one-digit cells cannot hide a run-together split: the row lost its last (总计) cell
+        vals = tuple(parse_number(x) for x in texts) + (None,)
+        return [vals]
+    if len(texts) < ncols:
+        ok = split_tokens(texts, ncols, accept=accept)
+        return distinct(ok)
+    # more values than columns: an extra cell crept in; try dropping cells
+    out = []
+    for drop in itertools.combinations(range(len(texts)), len(texts) - ncols):
+        kept = [x for i, x in enumerate(texts) if i not in drop]
+        vals = tuple(parse_number(x) for x in kept)
+        if all(v is not None for v in vals) and accept(vals):
+            out.append(vals)
+    return distinct(out)
+
+
+def parse_table3(doc: LoadedDocument, region: tuple[int, int], template: str) -> tuple[list[Cell], list[Finding]]:
+    rows = T.t3_rows(template)
+    region_text = doc.text[region[0]:region[1]]
+    if template != "2019" and "其他处理" in region_text and not any(
+            k in region_text for k in ("不补正", "缴纳费用", "收费通知", "3.其他")):
+        rows = T.T3_ROWS_2019  # (六)其他处理 printed as a single row
+    cols = T.T3_COLUMNS
+    ncols = len(cols)
+    toks = tokenize(doc, *region)
+    groups = [g for g in make_groups(toks) if g.values and (
+        any(t.kind == "num" for t in g.values) or _row_candidates(g.attached_text, rows))]
+    findings: list[Finding] = []
+
+    # merge consecutive label-less fragments that together make one row (wrapped numbers)
+    merged: list[Group] = []
+    for g in groups:
+        if (merged and not g.attached_text and merged[-1].n_values < ncols
+                and merged[-1].n_values + g.n_values == ncols and _all_simple(merged[-1]) and _all_simple(g)):
+            merged[-1].values.extend(g.values)
+        else:
+            merged.append(g)
+    groups = merged
+
+    # 1) anchors: groups whose own label names a row, in template order
+    placed: list[_Placed | None] = [None] * len(groups)
+    cursor = 0
+    anchors: list[tuple[int, int]] = []  # (group index, row index)
+    for gi, g in enumerate(groups):
+        cands = _row_candidates(g.attached_text, rows) or (
+            _row_candidates(g.detached_text, rows) if _detached_is_local(g) else [])
+        cands = [c for c in cands if c >= cursor]
+        if cands:
+            r = min(cands)
+            anchors.append((gi, r))
+            cursor = r + 1
+    # 2) fill gaps by order (group labels like "(五)不予处理" as hints)
+    bounds = [(-1, -1)] + anchors + [(len(groups), len(rows))]
+    for (g0, r0), (g1, r1) in zip(bounds, bounds[1:]):
+        if 0 <= g0 < len(groups):
+            placed[g0] = _Placed(r0, _values_tokens(groups[g0]), "label", groups[g0].labels)
+        free_groups = list(range(g0 + 1, g1))
+        free_rows = list(range(r0 + 1, r1))
+        if not free_groups:
+            continue
+        # a group may hold several rows' values (k * ncols values)
+        expanded: list[tuple[int, list[Tok]]] = []
+        for gi in free_groups:
+            vals = _values_tokens(groups[gi])
+            if len(vals) > ncols and len(vals) % ncols == 0 and _all_simple(groups[gi]):
+                for k in range(len(vals) // ncols):
+                    expanded.append((gi, vals[k * ncols:(k + 1) * ncols]))
+            else:
+                expanded.append((gi, vals))
+        if g0 == -1 and len(expanded) > len(free_rows):
+            expanded = expanded[len(expanded) - len(free_rows):]  # header numbers before row 一
+        if len(expanded) > len(free_rows):
+            stray = [e for e in expanded if len(e[1]) < ncols - 1 and all(
+                t.kind == "blank" or len(t.text.lstrip("-")) == 1 for t in e[1])]
+            if stray and len(expanded) - len(stray) <= len(free_rows):
+                for gi, vals in stray:
+                    findings.append(Finding(
+                        "parse.stray_figures", "info",
+                        f"表三: stray figure(s) {' '.join(t.text for t in vals)} (line {vals[0].line_no}) "
+                        f"outside any row were ignored", table="三"))
+                expanded = [e for e in expanded if e not in stray]
+        if len(expanded) <= len(free_rows):
+            slots = _place_in_gap(expanded, free_rows, groups, rows)
+            for (gi, vals), r in zip(expanded, slots):
+                how = "order"
+                if placed[gi] is None:
+                    placed[gi] = _Placed(r, vals, how, groups[gi].labels)
+                else:  # second row of a multi-row group
+                    placed.append(_Placed(r, vals, how, []))
+            if len(expanded) < len(free_rows):
+                missing = [rows[i].label for i in free_rows if i not in slots]
+                findings.append(Finding("parse.missing_rows", "warning",
+                                        f"表三: {len(missing)} row(s) not found in the text: " + "; ".join(missing),
+                                        table="三"))
+        else:
+            findings.append(Finding("parse.extra_rows", "warning",
+                                    f"表三: {len(expanded) - len(free_rows)} unexplained value row(s) between "
+                                    f"{rows[r0].label if r0 >= 0 else 'start'} and "
+                                    f"{rows[r1].label if r1 < len(rows) else 'end'}; they were not used",
+                                    table="三"))
+            for (gi, vals), r in zip(expanded, free_rows):
+                placed[gi] = _Placed(r, vals, "order", groups[gi].labels)
+    placements = [p for p in placed if p is not None]
+
+    # 3) readings per row, then choose with the column identities
+    per_row: dict[int, tuple[_Placed, list[tuple]]] = {}
+    for p in placements:
+        cands = _candidates_for(p.tokens, ncols, row_sum_ok)
+        if not cands:
+            loose = _candidates_for(p.tokens, ncols, lambda v: True)
+            cands = loose[:50]
+        per_row[p.row] = (p, cands)
+    chosen, undecided = _choose_t3(per_row, rows, template)
+
+    cells: list[Cell] = []
+    for ri, (p, cands) in sorted(per_row.items()):
+        spec = rows[ri]
+        vals = chosen.get(ri)
+        raw_tokens = p.tokens
+        raw = " ".join(t.text or "∅" for t in raw_tokens)
+        status = "exact" if p.how == "label" else "inferred"
+        note = ""
+        if p.how != "label":
+            note = "row label missing in source; placed by template order and arithmetic"
+        if vals is None:
+            status = "ambiguous"
+            note = (f"{len(cands)} readings fit" if cands else "no reading fits") + f": {raw}"
+            if cands:
+                note += " | " + " / ".join(",".join(_fmt(v) for v in c) for c in cands[:5])
+        elif ri in undecided:
+            status = "ambiguous"
+            note = f"digits run together ({raw}); alternatives: " + " / ".join(
+                ",".join(_fmt(v) for v in c) for c in undecided[ri][:5])
+        elif len(raw_tokens) != ncols and not any(t.kind == "blank" for t in raw_tokens):
+            if len(raw_tokens) < ncols:
+                note = (note + "; " if note else "") + f"digits run together ({raw}) split by the row identity"
+            else:
+                note = (note + "; " if note else "") + f"extra cell(s) in source ({raw}) dropped"
+                status = "inferred"
+        a = raw_tokens[0].start if raw_tokens else None
+        b = raw_tokens[-1].end if raw_tokens else None
+        for ci, col in enumerate(cols):
+            v = vals[ci] if vals is not None else None
+            tok = _token_for(raw_tokens, ci, ncols)
+            cells.append(Cell(
+                table="三", row=spec.label, column=col.label, value=v,
+                raw=(tok.text if tok is not None and len(raw_tokens) == ncols else raw),
+                status=status, row_id=spec.id, column_id=col.id,
+                start=tok.start if tok is not None and len(raw_tokens) == ncols else a,
+                end=tok.end if tok is not None and len(raw_tokens) == ncols else b,
+                page=raw_tokens[0].page if raw_tokens else None,
+                line_no=raw_tokens[0].line_no if raw_tokens else None, note=note))
+    for ri, spec in enumerate(rows):
+        if ri not in per_row:
+            findings.append(Finding("parse.row_not_found", "warning", f"表三 row not found: {spec.label}",
+                                    table="三", row=spec.label))
+    return cells, findings
+
+
+def _detached_is_local(g: Group) -> bool:
+    """A label on earlier lines may name the row (PDF labels wrap) — if it is short and the group
+    looks like a whole row rather than a stray figure."""
+    whole_row = g.n_values >= 6 or any(t.kind == "num" and len(t.text.lstrip("-")) > 1 for t in g.values)
+    return bool(g.labels) and len(g.detached_text) <= 80 and whole_row
+
+
+def _all_simple(g: Group) -> bool:
+    """Every value token is one number that cannot hide others (no run-together digits)."""
+    return all(t.kind == "blank" or len(t.text.lstrip("-")) == 1 for t in g.values) or False
+
+
+def _place_in_gap(expanded, free_rows, groups, rows) -> list[int]:
+    """Row index for each label-less group in a gap; uses group/detached labels when fewer
+    groups than rows, else plain order."""
+    n = len(expanded)
+    if n == len(free_rows):
+        return list(free_rows)
+    # try to honour hints: group key ("(五)不予处理") or a detached label naming a row
+    slots: list[int] = []
+    pos = 0
+    for k, (gi, _) in enumerate(expanded):
+        g = groups[gi]
+        hints = [r for r in (_row_candidates(g.detached_text, rows) + _group_candidates(g.label_text, rows))
+                 if r in free_rows[pos:]]
+        remaining_after = n - k - 1
+        limit = len(free_rows) - remaining_after
+        hints = [h for h in hints if free_rows.index(h) < limit]
+        r = min(hints) if hints else free_rows[pos]
+        slots.append(r)
+        pos = free_rows.index(r) + 1
+    return slots
+
+
+def _choose_t3(per_row, rows, template):
+    """Pick one reading per row maximising the column identities that hold."""
+    ids = [r.id for r in rows]
+    fixed: dict[int, tuple] = {}
+    multi: dict[int, list[tuple]] = {}
+    for ri, (_, cands) in per_row.items():
+        if len(cands) == 1:
+            fixed[ri] = cands[0]
+        elif len(cands) > 1:
+            multi[ri] = cands
+    if not multi:
+        return fixed, {}
+    idx = {rid: i for i, rid in enumerate(ids)}
+    outcome_rows = [i for i, r in enumerate(rows) if r.id not in ("new", "carried_over", "total", "carried_forward")]
+
+    def score(assign: dict[int, tuple]) -> int:
+        s = 0
+        for c in range(len(T.T3_COLUMNS)):
+            def v(rid):
+                t = assign.get(idx[rid])
+                return None if t is None else t[c]
+            a, b, tot, cf = v("new"), v("carried_over"), v("total"), v("carried_forward")
+            if None not in (a, b, tot, cf) and a + b == tot + cf:
+                s += 1
+            outs = [assign.get(i) for i in outcome_rows]
+            if tot is not None and all(o is not None and o[c] is not None for o in outs):
+                if sum(o[c] for o in outs) == tot:  # type: ignore[index]
+                    s += 1
+        return s
+
+    keys = sorted(multi)
+    total_combos = 1
+    for k in keys:
+        total_combos *= len(multi[k])
+    if total_combos > 20000:
+        return fixed, {k: multi[k] for k in keys}
+    best, best_assign = -1, []
+    for combo in itertools.product(*(multi[k] for k in keys)):
+        assign = dict(fixed)
+        assign.update(zip(keys, combo))
+        s = score(assign)
+        if s > best:
+            best, best_assign = s, [combo]
+        elif s == best:
+            best_assign.append(combo)
+    chosen = dict(fixed)
+    undecided: dict[int, list[tuple]] = {}
+    for i, k in enumerate(keys):
+        options = distinct(c[i] for c in best_assign)
+        chosen[k] = options[0]
+        if len(options) > 1:
+            undecided[k] = options
+    return chosen, undecided
+
+
+def _token_for(tokens: list[Tok], ci: int, ncols: int) -> Tok | None:
+    if len(tokens) == ncols:
+        return tokens[ci]
+    return tokens[0] if tokens else None
+
+
+def _fmt(v) -> str:
+    return "空" if v is None else str(v)
+
+
+# ------------------------------------------------------------------------------ table 四
+def parse_table4(doc: LoadedDocument, region: tuple[int, int]) -> tuple[list[Cell], list[Finding]]:
+    toks = tokenize(doc, *region)
+    groups = [g for g in make_groups(toks) if any(t.kind == "num" for t in g.values)]
+    findings: list[Finding] = []
+    if not groups:
+        return [], [Finding("parse.table4_missing", "warning", "表四: no figures found", table="四")]
+    # the figures are the value runs after the header; join lines of values
+    values: list[Tok] = []
+    for g in groups:
+        values.extend(g.values)
+        if sum(1 for _ in values) >= 15:
+            break
+    layout = T.t4_columns()
+    n = len(layout)
+    texts = [t.text for t in values]
+    status, note = "exact", ""
+    if any(t.kind == "blank" for t in values):
+        values = values[:n]
+        texts = [t.text for t in values]
+        cands = [tuple(None if t.kind == "blank" else parse_number(t.text) for t in values)] if len(values) == n else []
+    elif len(texts) == n:
+        cands = [tuple(parse_number(x) for x in texts)]
+    elif len(texts) < n:
+        cands = distinct(split_tokens(texts, n, accept=group_totals_ok))
+        note = f"digits run together ({' '.join(texts)}) split by the group totals"
+        if not cands:
+            loose = distinct(split_tokens(texts, n))
+            cands = loose[:50] if len(loose) <= 50 else []
+            note = f"digits run together ({' '.join(texts)}); no reading satisfies the group totals"
+    else:
+        cands = [tuple(parse_number(x) for x in texts[:n])]
+        status = "inferred"
+        note = f"{len(texts)} figures where 15 were expected; the first 15 used"
+    if not cands:
+        return [], [Finding("parse.table4_unreadable", "warning",
+                            f"表四: cannot read 15 figures from: {' '.join(texts)[:80]}", table="四")]
+    vals = cands[0]
+    if len(cands) > 1:
+        status = "ambiguous"
+        note = f"{len(cands)} readings of {' '.join(texts)}: " + " / ".join(",".join(map(_fmt, c)) for c in cands[:4])
+    cells = []
+    exact_tokens = len(values) == n and status != "ambiguous" and not note.startswith("digits")
+    for i, (gid, rid, label, cid) in enumerate(layout):
+        tok = values[i] if exact_tokens and i < len(values) else (values[0] if values else None)
+        cells.append(Cell(table="四", row=T.T4_ROW, column=label, value=vals[i],
+                          raw=tok.text if exact_tokens and tok else " ".join(texts),
+                          status=status, row_id="appeals", column_id=cid,
+                          start=tok.start if tok else None,
+                          end=tok.end if exact_tokens and tok else (values[-1].end if values else None),
+                          page=tok.page if tok else None, line_no=tok.line_no if tok else None, note=note))
+    return cells, findings
+
+
+# ------------------------------------------------------------------------------ table 二
+def parse_table2(doc: LoadedDocument, region: tuple[int, int], template: str) -> tuple[list[Cell], list[Finding]]:
+    specs = T.t2_rows(template)
+    toks = tokenize(doc, *region)
+    groups = [g for g in make_groups(toks) if g.values]
+    cells: list[Cell] = []
+    findings: list[Finding] = []
+    used: set[int] = set()
+    prose = doc.text
+    for spec in specs:
+        gi = next((i for i, g in enumerate(groups) if i not in used
+                   and any(k in _norm_label(g.attached_text or g.label_text[-40:]) for k in spec.keys)
+                   and not _more_specific_row(spec, g, specs)), None)
+        if gi is None:
+            continue
+        used.add(gi)
+        g = groups[gi]
+        ncols = len(spec.columns)
+        vals_toks = g.values
+        texts = [t.text for t in vals_toks if t.kind == "num"]
+        status, note = "exact", ""
+        if len(texts) == ncols:
+            vals_toks = [t for t in vals_toks if t.kind == "num"]
+            cands = [tuple(parse_number(x) for x in texts)]
+        elif any(t.kind == "blank" for t in vals_toks) and len(vals_toks) >= ncols:
+            cands = [tuple(None if t.kind == "blank" else parse_number(t.text) for t in vals_toks[:ncols])]
+        elif len(texts) > ncols:
+            cands = [tuple(parse_number(x) for x in texts[:ncols])]
+            status, note = "inferred", f"{len(texts)} figures for {ncols} columns; the first {ncols} used"
+        else:
+            cands = distinct(split_tokens(texts, ncols, allow_decimal=spec.decimal))
+            if len(cands) > 1:
+                cands = _prefer_by_prose(cands, spec, prose)
+            if len(cands) > 1:
+                cands = _prefer_by_prior(cands, spec)
+            note = f"digits run together ({' '.join(texts)})"
+        if not cands:
+            findings.append(Finding("parse.table2_unreadable", "warning",
+                                    f"表二 {spec.label}: cannot read {ncols} figure(s) from {' '.join(texts)}",
+                                    table="二", row=spec.label))
+            continue
+        vals: tuple | None = cands[0]
+        if len(cands) > 1:
+            status = "ambiguous"
+            note += f"; {len(cands)} readings fit: " + " / ".join(",".join(map(_fmt, c)) for c in cands[:6])
+            vals = None
+        elif note and status == "exact":
+            note += " split unambiguously" if len(texts) < ncols else ""
+        for ci, col in enumerate(spec.columns):
+            tok = vals_toks[ci] if len(vals_toks) == ncols else (vals_toks[0] if vals_toks else None)
+            v = vals[ci] if vals is not None else None
+            if v is not None and not spec.decimal and isinstance(v, Decimal):
+                status = "ambiguous"
+            cells.append(Cell(table="二", row=f"{spec.item}/{spec.label}", column=col.label, value=v,
+                              raw=tok.text if tok is not None and len(vals_toks) == ncols else " ".join(texts),
+                              status=status, row_id=spec.id, column_id=col.id,
+                              start=tok.start if tok else None, end=tok.end if tok else None,
+                              page=tok.page if tok else None, line_no=tok.line_no if tok else None, note=note))
+    return cells, findings
+
+
+def _more_specific_row(spec: T.T2Row, g: Group, specs) -> bool:
+    """'规范性文件' also occurs inside '行政规范性文件'; '行政许可' inside other labels."""
+    text = _norm_label(g.attached_text or g.label_text[-40:])
+    for other in specs:
+        if other is spec:
+            continue
+        for k in other.keys:
+            if k in text and any(sk in k and sk != k for sk in spec.keys):
+                return True
+    return False
+
+
+def _prefer_by_prior(cands: list[tuple], spec: T.T2Row) -> list[tuple]:
+    """Weak priors from the 2019 template: new documents are usually published the year they are
+    made (本年新制作数量 = 本年新公开数量) and the running total is at least the year's figure."""
+    ids = [c.id for c in spec.columns]
+    if ids[:3] == ["made", "published", "total_public"]:
+        kept = [c for c in cands if c[0] == c[1] and c[2] >= c[1]]
+        return kept or cands
+    return cands
+
+
+def _prefer_by_prose(cands: list[tuple], spec: T.T2Row, prose: str) -> list[tuple]:
+    """Keep the readings whose figures the report's prose states next to the row's name."""
+    scores = []
+    for c in cands:
+        s = 0
+        for v in c:
+            if v is None:
+                continue
+            pat = re.compile(rf"(?:{'|'.join(map(re.escape, spec.keys))})[^。;]{{0,12}}?(?<![\d.]){re.escape(str(v))}(?![\d.])|"
+                             rf"(?<!\d){re.escape(str(v))}件?(?:[^。;\d]{{0,6}})(?:{'|'.join(map(re.escape, spec.keys))})")
+            if pat.search(prose):
+                s += 1
+        scores.append(s)
+    best = max(scores)
+    if best == 0:
+        return cands
+    return [c for c, s in zip(cands, scores) if s == best]
+
+
+# ------------------------------------------------------------------------------ pre-2019 统计表
+_UNITS = ("人次", "万元", "条", "件", "次", "个", "人", "元", "篇", "项", "家", "期", "—", "-")
+
+
+def parse_stats_table(doc: LoadedDocument, region: tuple[int, int]) -> tuple[list[Cell], list[Finding]]:
+    """Named indicators of the pre-2019 统计表: label · 单位 · value(s)."""
+    toks = tokenize(doc, *region)
+    header = doc.text[region[0]:region[0] + 200]
+    two_cols = bool(re.search(r"\d{4}年度\s*历年累计|本年度?\s*历年累计", header))
+    columns = (("本年度", "year"), ("历年累计", "cumulative")) if two_cols else (("统计数", "value"),)
+    ncols = len(columns)
+    cells: list[Cell] = []
+    findings: list[Finding] = []
+    label: str | None = None
+    unit = ""
+    label_tok: Tok | None = None
+    vals: list[Tok] = []
+    parent = ""
+
+    def emit() -> None:
+        nonlocal vals
+        if label is None:
+            return
+        name = label
+        texts = [t.text for t in vals if t.kind == "num"]
+        blanks = [t for t in vals if t.kind == "blank"]
+        status, note = "exact", ""
+        if not texts:
+            values: tuple = (None,) * ncols
+            if not blanks and unit in ("—", "-", ""):
+                vals = []
+                return  # a heading row
+        elif len(texts) == ncols:
+            values = tuple(parse_number(x) for x in texts)
+        elif len(texts) < ncols:
+            cands = distinct(split_tokens(texts, ncols, allow_decimal=True,
+                                          accept=lambda v: ncols == 1 or v[0] <= v[1]))
+            cands = _prefer_indicator_by_prose(cands, doc.text)
+            if len(cands) == 1:
+                values, note = cands[0], f"digits run together ({' '.join(texts)})"
+            else:
+                values = (None,) * ncols
+                status = "ambiguous"
+                note = f"digits run together ({' '.join(texts)}); readings: " + " / ".join(
+                    ",".join(map(_fmt, c)) for c in cands[:6])
+        else:
+            values = tuple(parse_number(x) for x in texts[:ncols])
+            status = "inferred"
+        row_id = _indicator_id(name)
+        for (col, cid), v in zip(columns, values):
+            tok = vals[0] if vals else label_tok
+            cells.append(Cell(table="统计表", row=name, column=col, value=v,
+                              raw=" ".join(texts) if texts else "", status=status,
+                              row_id=row_id, column_id=cid,
+                              start=tok.start if tok else None, end=(vals[-1].end if vals else None),
+                              page=tok.page if tok else None, line_no=tok.line_no if tok else None,
+                              note=(note + (f"; unit {unit}" if unit else "")).strip("; ")))
+        vals = []
+
+    for t in toks:
+        if t.kind == "label":
+            text = t.text.strip()
+            if text in _UNITS or text == "人次":
+                unit = text
+                continue
+            m = re.match(rf"^(.*?)({'|'.join(map(re.escape, _UNITS[:-2]))})$", text)
+            if vals or label is not None:
+                emit()
+            if text in ("统计指标", "单位", "统计数", "计量单位", "指标名称") or re.fullmatch(r"[\d年度历年累计计量单位指标名称]+", text):
+                label = None
+                continue
+            if m and not t.in_cell and len(m.group(1)) >= 2:
+                label, unit = m.group(1), m.group(2)
+            else:
+                label, unit = text, ""
+            if re.match(r"^[一二三四五六七八九十]+、", label):
+                parent = label
+            label_tok = t
+        else:
+            vals.append(t)
+            if len([v for v in vals if v.kind == "num"]) >= ncols and t.in_cell:
+                emit()
+                label = None
+    emit()
+    return cells, findings
+
+
+def _prefer_indicator_by_prose(cands: list[tuple], prose: str) -> list[tuple]:
+    if len(cands) <= 1:
+        return cands
+    hits = [c for c in cands if c[0] is not None and re.search(rf"(?<!\d){re.escape(str(c[0]))}(?:条|件|次|篇)", prose)]
+    return hits if len(hits) == 1 else cands
+
+
+def _indicator_id(label: str) -> str:
+    t = _norm_label(label)
+    if t.startswith("其中") and not any(k in t for k in ("政府网站", "政府公报", "当面", "网上", "网络", "信函")):
+        return ""
+    for ind in T.PRE2019_INDICATORS:
+        if any(k in t for k in ind.keys):
+            return f"pre2019.{ind.id}"
+    return ""
+
+
+# ------------------------------------------------------------------------------ entry point
+def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) -> tuple[list[Cell], list[Finding]]:
+    """Return every cell found, and findings about the parse itself (ambiguous splits, missing rows)."""
+    regions = find_regions(doc.text, template)
+    cells: list[Cell] = []
+    findings: list[Finding] = []
+    if regions.stats:
+        c, f = parse_stats_table(doc, regions.stats)
+        cells += c
+        findings += f
+    if regions.t2:
+        c, f = parse_table2(doc, regions.t2, template)
+        cells += c
+        findings += f
+    if regions.t3:
+        c, f = parse_table3(doc, regions.t3, template if template in ("2019", "2021") else "2021")
+        cells += c
+        findings += f
+    if regions.t4:
+        c, f = parse_table4(doc, regions.t4)
+        cells += c
+        findings += f
+    reported: set[tuple[str, str]] = set()
+    for c in cells:
+        if c.status == "ambiguous" and (c.table, c.row) not in reported:
+            reported.add((c.table, c.row))
+            findings.append(Finding("parse.ambiguous", "warning",
+                                    f"表{c.table} {c.row}: {c.note}", table=c.table, row=c.row))
+    return cells, _dedupe(findings)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen, out = set(), []
+    for f in findings:
+        key = (f.rule, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

