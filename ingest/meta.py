@@ -75,7 +75,7 @@ _ORG_STRONG = ("人民政府办公厅", "人民政府办公室", "人民政府",
 _ORG_ALL = _ORG_STRONG + ("办公厅", "办公室", "政府", "委", "厅", "署", "院", "中心", "镇", "乡", "街道")
 _GOVERNMENTS = ("人民政府", "管委会", "管理委员会", "街道办事处", "办事处")
 _ORG_RE = "|".join(map(re.escape, _ORG_STRONG))
-_TOWN = r"[\u4e00-\u9fff]{2,4}(?:镇|乡|街道)(?!办|人民)"
+_TOWN = rf"[{_CJK}]{{2,4}}(?:镇|乡|街道)(?!办|人民)"
 _STOP_FIRST = "我本全各该每其此了和与及在对将由向从为是的把被给等并或经按据于至"
 _BODY_NAME = re.compile(
     rf"((?:19|20)\d{{2}})年(?:度|以来)?[,,](?:在[^,,。]{{1,40}}[,,])?"
@@ -83,6 +83,9 @@ _BODY_NAME = re.compile(
 _CONTACT = re.compile(rf"请(?:与|联系|致电|咨询)(?P<name>[{_CJK}()]{{2,40}}?)(?:联系|咨询|[,。;:(]|$)")
 _META_PUBLISHER = re.compile(r"发布机构\s*[::][ \t|]*([^|\n]*)")
 _SELF_REF = re.compile(r"[我本](街道|镇|乡)")
+# aliases: words that make a contact/publisher string a department, not a name; bare generics
+_NOT_NAME = ("领导小组", "信息公开", "政务公开", "保密", "电子政务")
+_GENERIC = {"区政府", "市政府", "县政府", "镇政府", "乡政府", "办公室", "办公厅", "管委会"}
 _COUNTY = re.compile(rf"([{_CJK}]{{2}}(?:市|县|区|旗))(?=人民政府|政府|政务|档案局|[)),、])")
 
 
@@ -148,21 +151,49 @@ def agency_aliases(doc: LoadedDocument, agency: str | None) -> list[str]:
     """
     if not agency:
         return []
-    flat = _Flat.of(doc.text)
+    flat_doc = _Flat.of(doc.text)
+    flat = flat_doc.text
+    key = _name_key(agency)
     found: list[str] = []
-    sources = [_meta_publisher(doc.lines), _contact_name(flat)[0], _signature(doc.lines)[0],
-               _body_name(flat)[0]]
-    for s in sources:
-        if s:
-            found += [s, _strip_office(s)]
+    sources = [_meta_publisher(doc.lines), _contact_name(flat_doc)[0], _signature(doc.lines)[0],
+               _body_name(flat_doc)[0]]
+    for s in filter(None, sources):
+        base = _strip_office(s)
+        # the name itself and, from a contact sentence, "<government>办公室" — not longer tails
+        for cand in [base] + ([s] if s == base + "办公室" else []):
+            if key in cand and not cand.startswith(("市", "区", "县")) and not any(w in cand for w in _NOT_NAME):
+                found.append(cand)
     found += _short_forms(agency)
     out: list[str] = []
     for name in found:
-        if (name and name != agency and name not in out and len(name) >= 2
-                and name not in ("人民政府", "区政府", "市政府", "县政府", "镇政府", "办公室", "办公厅")
-                and name in flat.text):
+        if (name != agency and name not in out and len(name) >= 3 and not name.startswith(_GOV)
+                and name not in _GENERIC and _written_alone(name, flat)):
             out.append(name)
     return out
+
+
+def _name_key(agency: str) -> str:
+    """The distinctive part of a name: 马尚 (…马尚街道办事处), 洪泽区 (淮安市洪泽区人民政府)."""
+    segs = _segments(agency)
+    places = [s for s in segs if s != _GOV and _PLACE_SEG_FULL.fullmatch(s)]
+    rest = segs[-1] if segs and segs[-1] not in places and segs[-1] != _GOV else ""
+    stem = re.sub(r"(?:街道办事处|办事处|人民政府|街道|镇|乡)$", "", rest)
+    if len(stem) >= 2 and stem not in ("办公厅", "办公室"):
+        return stem
+    return places[-1] if places else agency
+
+
+def _written_alone(alias: str, flat: str) -> bool:
+    """``alias`` occurs in the text at least once as a name: not as the tail of a longer place
+    name ("区阿尔丁大街…" inside "昆都仑区阿尔丁大街…") nor as "X政府" of "X政府信息公开"."""
+    for m in re.finditer(re.escape(alias), flat):
+        before = flat[max(0, m.start() - 6):m.start()]
+        if alias[0] in "市区县" and re.search(rf"[{_CJK}]$", before) and not before.endswith(tuple(_STOP_FIRST)):
+            continue
+        if alias.endswith("政府") and flat.startswith("信息", m.end()):  # "X区政府信息公开工作"
+            continue
+        return True
+    return False
 
 
 # ============================================================================== title & year
@@ -178,7 +209,7 @@ def _match_title(s: str) -> tuple[str, int] | None:
     m = _TITLE.match(s)
     if not m:
         return None
-    name = (m.group("post") or m.group("pre")).strip()
+    name = re.sub(r"关于$", "", m.group("post") or m.group("pre"))
     if name.endswith("人民"):  # "X市人民政府信息公开…": the 政府 was eaten by 政府信息公开
         name += "政府"
     return name, int(m.group("year"))
@@ -217,8 +248,7 @@ def _find_year(doc: LoadedDocument, flat: _Flat, title_year: int | None, title_e
         if m:
             return int(m.group(1)), f"{ev}, line {flat.line_no(doc, m.start())}"
     if title_year is not None:
-        return title_year, title_ev.replace("title", "year in title", 1) if title_ev.startswith("title") \
-            else f"year in {title_ev}"
+        return title_year, f"year in {title_ev}"
     for ln in doc.lines:
         m = _YEAR_PAREN.match(re.sub(r"\s+", "", ln.text))
         if m:
@@ -431,14 +461,9 @@ def _is_subsequence(small: list[str], big: list[str]) -> bool:
 
 def _place_before(text: str, end: int, known: set[str]) -> str | None:
     """The place segment ending at ``text[end]`` ("淮安市"), or None."""
-    for k in sorted(known, key=len, reverse=True):
-        if text.startswith(k, end - len(k)) and end - len(k) >= 0:
-            return k
-    for p in _PROVINCES:
-        for suf in ("省", "市", "自治区", ""):
-            cand = p + suf
-            if suf and text.startswith(cand, end - len(cand)) and end - len(cand) >= 0:
-                return cand
+    for cand in sorted(known, key=len, reverse=True) + [p + s for p in _PROVINCES for s in ("省", "市", "自治区")]:
+        if end >= len(cand) and text.startswith(cand, end - len(cand)):
+            return cand
     for n in range(3, 8):  # shortest plausible: 2-character names are the rule
         s = text[max(0, end - n):end]
         if len(s) == n and _PLACE_SEG_FULL.fullmatch(s) and s[-2:] not in _NOT_PLACE and s[0] not in _STOP_FIRST:
@@ -472,10 +497,7 @@ def _expand(name: str, text: str, bare: str | None = None) -> str:
         if not prefix:
             continue
         cand = prefix + (name if bare else core)
-        cand_segs = _segments(cand)
-        if prefix.endswith(_GOV) and prefix == _GOV:
-            continue
-        if len(cand) > len(best) and _is_subsequence(segs, cand_segs):
+        if prefix != _GOV and len(cand) > len(best) and _is_subsequence(segs, _segments(cand)):
             best = cand
     return best
 

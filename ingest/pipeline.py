@@ -44,6 +44,8 @@ class FileResult:
 
 @dataclass
 class IngestSummary:
+    """The outcome of one :func:`ingest_paths` run; :meth:`render` is what the CLI prints."""
+
     files: int = 0
     added: int = 0
     unchanged: int = 0
@@ -128,7 +130,7 @@ def parse_file(path: str | Path) -> tuple[ParsedReport, list[str]]:
     try:
         meta = extract_meta(doc)
         step = "sections"
-        sections = find_sections(doc)
+        sections = find_sections(doc, meta.template)  # spares it detecting the template again
         step = "tables"
         cells, findings = parse_tables(doc, sections, meta.template)
         if meta.year is None and not cells and not sections:

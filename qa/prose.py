@@ -1,0 +1,236 @@
+"""Answers from the reports' prose: retrieval, then extractive sentences (or an LLM, checked).
+
+Without a language model (the default) the answer is extractive: the sentences that answer,
+and for "多少/几" questions the number with its unit taken from the text (发文550篇 → 550).
+With a model configured, it writes the answer from the retrieved passages, and every number in
+its output must appear in a cited passage — otherwise the answer falls back to extractive and
+says why.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from ingest.config import Settings
+from ingest.store import ReportRow, Store
+
+from .models import Citation
+
+_SENT_SPLIT = re.compile(r"(?<=[。;!?])|\n")
+_STOP = set("的 了 是 在 和 与 及 有 共 多少 几 什么 哪些 哪个 年 年度 本 该 其 中 请问 一共 总共 累计 情况 工作 政府 信息 公开 "
+            "报告 发布 开展 进行 通过 办理 how many much what which did does the in of a to for".split())
+_NUM_UNIT = r"(\d+(?:\.\d+)?)(余|多)?\s*({unit})"
+_PROBLEM = re.compile(r"问题|不足|短板|差距|改进|problems?|shortcomings?|issues?|improve", re.I)
+
+
+@dataclass
+class Passage:
+    text: str
+    source: str
+    agency: str | None
+    year: int | None
+    report_id: str | None = None
+    section: str | None = None
+    page: int | None = None
+    start: int | None = None
+    end: int | None = None
+    score: float = 0.0
+
+
+@dataclass
+class ProseResult:
+    text: str
+    value: int | Decimal | None
+    unit: str | None
+    citations: list[Citation]
+    warnings: list[str]
+    found: bool
+
+
+def keywords(question: str, drop: list[str]) -> list[str]:
+    import jieba
+
+    q = question
+    for d in drop:
+        if d:
+            q = q.replace(d, " ")
+    q = re.sub(r"\d{4}\s*年度?|[?？。,，!！、:：\"“”]", " ", q)
+    words = [w.strip() for w in jieba.lcut(q) if w.strip()]
+    out = [w for w in words if w not in _STOP and len(w) >= 2 and not w.isdigit()]
+    return list(dict.fromkeys(out))
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"\s+", "", s)
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def score_sentence(sentence: str, kws: list[str], qgrams: set[str]) -> float:
+    s = sum(len(k) for k in kws if k in sentence)
+    g = len(qgrams & _bigrams(sentence)) / max(len(qgrams), 1)
+    return s + 4 * g
+
+
+def report_passages(store: Store, report: ReportRow, section_hint: int | None = None) -> list[Passage]:
+    """Sentences of one report, with their spans (from the stored normalised text)."""
+    full = store.get_report(report.id)
+    if full is None or not full.text:
+        return []
+    text = full.text
+    sections = store.sections(report.id)
+    out = []
+    pos = 0
+    for piece in _SENT_SPLIT.split(text):
+        start = text.find(piece, pos) if piece else pos
+        if not piece or not piece.strip():
+            continue
+        end = start + len(piece)
+        pos = end
+        sec = next((s for s in reversed(sections) if s.start <= start), None)
+        if section_hint is not None and (sec is None or sec.number != section_hint):
+            continue
+        if "|" in piece and piece.count("|") > 3:
+            continue  # table rows are answered from cells, not prose
+        line = store.line_at(report.id, start)
+        out.append(Passage(piece.strip(), report.source, report.agency, report.year, report.id,
+                           sec.title if sec else None, line.page if line else None, start, end))
+    return out
+
+
+def retrieved_passages(settings: Settings, question: str, agency: str | None, year: int | None,
+                       k: int = 8) -> tuple[list[Passage], list[str]]:
+    """Top chunks from the hybrid index (LangChain retrievers), or none with a warning."""
+    try:
+        from .retrieval import HybridSearcher
+    except ImportError:
+        return [], []
+    try:
+        hits = _searcher(settings).search(question, k=k, agency=agency, year=year)
+    except Exception as exc:  # a missing model or index must not break table answers
+        return [], [f"retrieval unavailable ({exc.__class__.__name__}: {str(exc)[:80]})"]
+    out = []
+    for h in hits:
+        md = getattr(h, "metadata", None) or (h if isinstance(h, dict) else {})
+        get = (lambda k_, d=None: md.get(k_, getattr(h, k_, d))) if isinstance(md, dict) else (lambda k_, d=None: getattr(h, k_, d))
+        out.append(Passage(getattr(h, "text", "") or get("text", ""), get("source", ""), get("agency"), get("year"),
+                           get("report_id"), get("section_title") or get("section"), get("page"),
+                           get("start"), get("end"), float(getattr(h, "score", 0.0) or 0.0)))
+    return out, []
+
+
+@lru_cache(maxsize=4)
+def _searcher(settings: Settings):
+    from .retrieval import HybridSearcher
+
+    return HybridSearcher(settings)
+
+
+def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: str | None, lang: str,
+            want_list: bool = False) -> ProseResult:
+    kws = keywords(question, drop)
+    qgrams = _bigrams(re.sub(r"\d{4}年|多少|几|是|的", "", "".join(kws)))
+    sentences: list[tuple[float, Passage, str]] = []
+    for p in passages:
+        for s in _SENT_SPLIT.split(p.text):
+            s = s.strip()
+            if len(s) < 4:
+                continue
+            sentences.append((score_sentence(s, kws, qgrams), p, s))
+    sentences.sort(key=lambda t: -t[0])
+    if not sentences or sentences[0][0] <= 1.5:
+        return ProseResult("", None, None, [], [], False)
+    if unit_hint:
+        pat = re.compile(_NUM_UNIT.format(unit=re.escape(unit_hint)))
+        for sc, p, s in sentences[:6]:
+            if sc < sentences[0][0] * 0.5:
+                break
+            matches = list(pat.finditer(s))
+            if not matches:
+                continue
+            m = _closest(matches, s, kws)
+            raw = m.group(1)
+            value: int | Decimal = Decimal(raw) if "." in raw else int(raw)
+            approx = m.group(2)
+            cit = _cite(p, s)
+            text = (f"{value}{unit_hint}" + ("(原文为“" + m.group(0) + "”,约数)" if approx else "")
+                    + f"。依据:“{s}”") if lang == "zh" else (
+                f"{value} {unit_hint}" + (f" (the report says “{m.group(0)}”, an approximate figure)" if approx else "")
+                + f". From the report: “{s}”")
+            warnings = [("The figure is approximate in the source (" + m.group(0) + ")") if lang == "en"
+                        else f"原文为约数:{m.group(0)}"] if approx else []
+            return ProseResult(text, value, unit_hint, [cit], warnings, True)
+    top = [t for t in sentences[: (5 if want_list else 2)] if t[0] >= sentences[0][0] * 0.5]
+    text = "\n".join(f"- {s}" for _, _, s in top) if want_list else " ".join(s for _, _, s in top)
+    return ProseResult(text, None, None, [_cite(p, s) for _, p, s in top], [], True)
+
+
+def _closest(matches, sentence: str, kws: list[str]):
+    """The number nearest after the strongest keyword."""
+    anchors = [sentence.find(k) for k in sorted(kws, key=len, reverse=True) if k in sentence]
+    if not anchors:
+        return matches[0]
+    a = anchors[0]
+    after = [m for m in matches if m.start() >= a]
+    pool = after or matches
+    return min(pool, key=lambda m: abs(m.start() - a))
+
+
+def _cite(p: Passage, sentence: str) -> Citation:
+    start = p.start
+    if p.start is not None and sentence in p.text:
+        start = p.start + p.text.find(sentence)
+    return Citation(source=p.source, agency=p.agency, year=p.year, page=p.page, section=p.section,
+                    quote=sentence, report_id=p.report_id, start=start,
+                    end=(start + len(sentence)) if start is not None else None)
+
+
+# ---------------------------------------------------------------------------------- LLM path
+def load_prompt(name: str) -> str:
+    here = Path(__file__).resolve().parent.parent / "prompts" / name
+    return here.read_text("utf-8")
+
+
+def llm_answer(settings: Settings, question: str, passages: list[Passage], lang: str) -> tuple[str | None, str | None]:
+    """(answer, problem). The answer is accepted only if every number in it is in a passage."""
+    from langchain_core.output_parsers import StrOutputParser
+    from langchain_core.prompts import ChatPromptTemplate
+    from langchain_openai import ChatOpenAI
+
+    context = "\n\n".join(f"[{i + 1}] ({p.agency} {p.year}, {p.source}) {p.text}" for i, p in enumerate(passages[:6]))
+    prompt = ChatPromptTemplate.from_messages([("system", load_prompt("answer_system.md")),
+                                               ("human", load_prompt("answer_user.md"))])
+    llm = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key or "none",
+                     temperature=0, timeout=60, max_retries=1)
+    chain = prompt | llm | StrOutputParser()
+    try:
+        out = chain.invoke({"question": question, "context": context, "language": "English" if lang == "en" else "中文"})
+    except Exception as exc:
+        return None, f"language model call failed ({exc.__class__.__name__})"
+    unsupported = numbers_not_in(out, [p.text for p in passages[:6]])
+    if unsupported:
+        return None, "language model answer contained numbers not found in the cited passages: " + ", ".join(unsupported)
+    return out.strip(), None
+
+
+def numbers_not_in(answer: str, passages: list[str]) -> list[str]:
+    joined = " ".join(passages)
+    found = re.findall(r"\d+(?:\.\d+)?", answer)
+    bad = []
+    for n in found:
+        if re.search(rf"(?<![\d.]){re.escape(n)}(?![\d.])", joined) is None and n.lstrip("[").rstrip("]") not in {
+                str(i) for i in range(1, 7)}:
+            bad.append(n)
+    return list(dict.fromkeys(bad))
+
+
+def wants_list(question: str) -> bool:
+    return bool(_PROBLEM.search(question) or re.search(r"哪些|什么|which|what", question, re.I))
+
+
+def section_hint(question: str) -> int | None:
+    if _PROBLEM.search(question):
+        return 5
+    return None
