@@ -174,7 +174,7 @@ def best_indicator(cells: list[StoredCell], question: str) -> StoredCell | None:
     """The indicator whose label shares the most character bigrams with the question."""
     import re
 
-    q = re.sub(r"\d{4}年度?|多少|几|是|的|有|吗|\?|?|。", "", question)
+    q = re.sub(r"\d{4}年度?|多少|几|是|的|有|吗|[?？。]", "", question)
     qb = {q[i:i + 2] for i in range(len(q) - 1)}
     best, best_score = None, 0.0
     for c in cells:
