@@ -97,15 +97,16 @@ def cell_figure(store: Store, report: ReportRow, metric: V.Metric, column: str |
             if c.value is None and c.status != "ambiguous" and cid == "total":
                 # blank 总计: derive it from the row's applicant columns
                 row_parts = [grid.get((r, p)) for p in T.T3_PARTS]
-                if all(p is not None and p.value is not None and p.status != "ambiguous" for p in row_parts):
-                    parts_figures.append((c, row_parts))
+                present = [p for p in row_parts if p is not None and p.value is not None]
+                if present and all(p is None or p.status != "ambiguous" for p in row_parts):
+                    parts_figures.append((c, present, len(present) < len(row_parts)))
                     continue
             used.append(c)
     if not used and not parts_figures:
         return Figure(None, [], missing=True)
     fig = _combine(used, derived=len(rows) * len(col_ids) > 1, lang=lang,
                    how=(f"{len(rows)}项合计" if len(rows) > 1 else "") + ("; 法人或其他组织5列合计" if column == "orgs" else ""))
-    for blank_total, row_parts in parts_figures:
+    for blank_total, row_parts, some_blank in parts_figures:
         extra = _sum([p.value for p in row_parts])  # type: ignore[misc]
         fig.value = extra if fig.value is None and not fig.cells else (
             None if fig.value is None else fig.value + extra)  # type: ignore[operator]
@@ -114,6 +115,9 @@ def cell_figure(store: Store, report: ReportRow, metric: V.Metric, column: str |
         fig.warnings.append(
             f"{blank_total.row}: 总计 cell is blank in the report; derived as the sum of its applicant columns = {extra}"
             if lang == "en" else f"{blank_total.row}:报告中总计栏为空,按该行各申请人类别相加推算为 {extra}")
+        if some_blank:
+            fig.warnings.append("some applicant columns of that row are blank too; added as absent, not as 0"
+                                if lang == "en" else "该行部分申请人类别栏也为空白,按未填报处理(未计为0)")
         fig.how = (fig.how + "; " if fig.how else "") + "总计栏空白,按行推算"
     return fig
 
