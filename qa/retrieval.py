@@ -77,7 +77,7 @@ def tokenize(text: str) -> list[str]:
 
 
 _QUESTION_WORDS = re.compile(
-    r"(是多少|有多少|为多少|共多少|多少|有几|几件|几个|几次|几篇|几条|几项|几|哪个|哪些|哪家|什么|怎么样|怎样|如何|是否|吗|呢|请问"
+    r"((?:是|有|为|共|各)?(?:多少|几)(?:件|个|次|篇|条|项|人|家|期|场|位)?|哪个|哪些|哪家|什么|怎么样|怎样|如何|是否|吗|呢|请问"
     r"|\bhow many\b|\bhow much\b|\bwhat\b|\bwhich\b|\bdid\b|\bdoes\b|\bwas\b|\bwere\b|\bis\b|\bare\b)[?？]*",
     re.IGNORECASE)
 
@@ -102,24 +102,29 @@ def _core(name: str) -> str:
 
 
 def _name_score(question: str, name: str) -> tuple[int, float]:
-    """(distinctive characters of *name* found in *question* as runs of ≥2 characters, share of
-    the name's distinctive characters). Generic words (人民政府, 街道, 办事处…) and administrative
-    suffixes (市, 区, 县…) do not count, so "安市" alone never links 西安市 to 淮安市."""
+    """(distinctive characters of *name* found in *question*, their share of the name's).
+
+    Characters count when they lie in a run of the name that occurs in the question and has ≥2
+    distinctive characters; generic words (人民政府, 街道, 办事处…) and administrative suffixes
+    (市, 区, 县…) are not distinctive, so "安市" alone never links 西安市 to 淮安市."""
     core = _core(name)
     n = len(core)
-    covered = [False] * n
+    hit = 0
     i = 0
     while i < n:
         for j in range(n, i + 1, -1):
             sub = core[i:j]
-            if " " not in sub and sub in question:
-                for x in range(i, j):
-                    covered[x] = True
+            if " " not in sub and sub in question and sum(c not in _ADMIN for c in sub) >= 2:
+                hit += sum(c not in _ADMIN for c in sub)
+                i = j
                 break
-        i += 1
+        else:
+            i += 1
     total = sum(1 for c in core if c not in _ADMIN)
-    hit = sum(1 for c, cov in zip(core, covered) if cov and c not in _ADMIN)
     return hit, (hit / total if total else 0.0)
+
+
+MIN_COVERAGE = 0.5  # share of a name's distinctive characters the question must contain
 
 
 def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) -> dict[str, Any]:
@@ -140,7 +145,7 @@ def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) ->
         if not any(core[i:i + 2] in qgrams for i in range(len(core) - 1)):
             continue
         score = _name_score(q, name)
-        if score[0] < 2:
+        if score[0] < 2 or score[1] < MIN_COVERAGE:
             continue
         if score > best:
             best, chosen = score, [agency]

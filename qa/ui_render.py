@@ -91,7 +91,7 @@ def _short_table(table: str | None) -> str:
 
 def _one_line(html: str) -> str:
     """Collapse whitespace between tags so Markdown never sees a blank line or an indent."""
-    return re.sub(r">\s+<", "><", html.replace("\n", " ")).strip()
+    return re.sub(r"\s*\n\s*", " ", html).strip()
 
 
 # ------------------------------------------------------------------------------------ citations
@@ -310,11 +310,33 @@ def locate_cell(headers: Sequence[Any], rows: Sequence[Sequence[Any]], row: str 
     return ri, ci + 1
 
 
-def _header_html(label: Any) -> str:
-    parts = [esc(p) for p in str(label or "").split("/")]
-    if len(parts) == 1:
-        return parts[0]
-    return f'<span class="gk-th-group">{"/".join(parts[:-1])}</span><br>{parts[-1]}'
+def header_rows(headers: Sequence[Any]) -> list[list[tuple[str, int, int, int | None]]]:
+    """Column labels like ``法人或其他组织/商业企业`` as nested header rows.
+
+    Returns one list per header row of ``(label, colspan, rowspan, column index)``; the column
+    index is set on a leaf (the column's own label) and ``None`` on a group spanning columns.
+    The first header (the row-label column) is a leaf spanning every header row.
+    """
+    parts = [str(h or "").split("/") if j else [str(h or "")] for j, h in enumerate(headers)]
+    depth = max((len(p) for p in parts), default=1)
+    rows: list[list[tuple[str, int, int, int | None]]] = [[] for _ in range(depth)]
+    for level in range(depth):
+        j = 0
+        while j < len(parts):
+            p = parts[j]
+            if level >= len(p):  # covered by a leaf's rowspan
+                j += 1
+                continue
+            if level == len(p) - 1:
+                rows[level].append((p[level], 1, depth - level, j))
+                j += 1
+                continue
+            k = j + 1
+            while k < len(parts) and len(parts[k]) > level + 1 and parts[k][: level + 1] == p[: level + 1]:
+                k += 1
+            rows[level].append((p[level], k - j, 1, None))
+            j = k
+    return rows
 
 
 def render_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]],
@@ -329,11 +351,17 @@ def render_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]],
     out = ['<div class="gk-table-wrap"><table class="gk-table">']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
-    out.append("<thead><tr>")
-    for j, h in enumerate(headers):
-        cls = ' class="gk-hit-col"' if j in hit_cols else ""
-        out.append(f"<th{cls}>{_header_html(h)}</th>")
-    out.append("</tr></thead><tbody>")
+    out.append("<thead>")
+    for level in header_rows(headers):
+        out.append("<tr>")
+        for label, colspan, rowspan, j in level:
+            cls = ["gk-th-group"] if j is None else (["gk-hit-col"] if j in hit_cols else [])
+            attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (f' rowspan="{rowspan}"' if rowspan > 1 else "")
+            if cls:
+                attrs += ' class="' + " ".join(cls) + '"'
+            out.append(f"<th{attrs}>{esc(label)}</th>")
+        out.append("</tr>")
+    out.append("</thead><tbody>")
     if not rows:
         out.append(f'<tr><td colspan="{max(len(headers), 1)}" class="gk-empty">此表没有数据 (no cells)</td></tr>')
     for i, row in enumerate(rows):

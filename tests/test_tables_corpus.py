@@ -155,3 +155,28 @@ def test_every_cell_keeps_its_source_location(parsed):
             assert c.start is not None and c.line_no is not None, (name, c.row, c.column)
         if name.endswith(".pdf"):
             assert all(c.page for c in cells)
+
+
+@needs_corpus
+def test_validation_findings_are_the_true_inconsistencies(parsed):
+    """Reports with arithmetic errors are exactly those found by hand; none invented."""
+    from ingest.validate import validate_report
+
+    broken = set()
+    for name in EXPECTED:
+        meta, cells, _ = parsed(name)
+        errors = [f for f in validate_report(cells, meta.template) if f.severity == "error"]
+        if errors:
+            broken.add(name)
+    expected = {n for n, e in EXPECTED.items() if e.get("known_inconsistencies")}
+    assert broken == expected
+
+
+@needs_corpus
+def test_hongze_2023_review_total_finding(parsed):
+    from ingest.validate import validate_report
+
+    meta, cells, _ = parsed("huaian-hongze-qu-2023.pdf")
+    f = [x for x in validate_report(cells, meta.template) if x.rule == "table4.group_total"]
+    review = next(x for x in f if x.column == "行政复议/总计")
+    assert (review.reported, review.computed) == ("0", "11")

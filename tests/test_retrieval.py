@@ -1,0 +1,425 @@
+"""Retrieval index on the real corpus: chunks, embedding cache, Chroma (embedded and HTTP),
+BM25 / dense / hybrid search.
+
+The corpus is ingested once per session into a temporary home by :func:`corpus` (through
+``ingest_paths`` with the index hook when the model is installed). Tests marked ``model`` need
+``embeddinggemma-300m`` (``gongkai models install``) and are skipped without it; the others run
+with keyword search and a small fake encoder.
+
+Embedding the corpus from scratch takes minutes on a laptop CPU, so the session's embedding
+cache is seeded from, and saved back to, ``.gongkai-test-home/retrieval-embeddings.sqlite3``
+(git-ignored; delete it to test from cold). The cache is keyed by model and text hash, so a
+stale file can only cost time, never give wrong vectors.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import CORPUS, DEV_QUESTIONS, ROOT, SAMPLE, needs_corpus
+
+from ingest.chunks import MAX_CHARS, make_chunks, parsed_from_store
+from ingest.config import Settings, load_settings
+from ingest.model_install import ModelMissingError, resolve_model
+from ingest.pipeline import ingest_paths, parse_file
+from ingest.store import Store
+from ingest.vectorstore import (CACHE_FILE, Embedder, EmbeddingCache, VectorIndex, all_chunks,
+                                collection_name, make_index_hook)
+from qa.retrieval import DegradedSearchWarning, HybridSearcher, guess_filters, rewrite_query, tokenize
+
+SEED_CACHE = ROOT / ".gongkai-test-home" / "retrieval-embeddings.sqlite3"
+REFUSED_ROW = "(三)不予公开/1.属于国家秘密"
+
+
+def _settings(home: Path, **kw) -> Settings:
+    """Settings for *home*, never pointing at a Chroma server from the environment."""
+    return dataclasses.replace(load_settings(home), chroma_url=None, embed=True, **kw)
+
+
+def _model_problem() -> str | None:
+    s = load_settings()
+    try:
+        resolve_model(s.embedding_model, s.model_dir)
+    except ModelMissingError as exc:
+        return f"embedding model not installed ({exc}); run `gongkai models install`"
+    return None
+
+
+MODEL_PROBLEM = _model_problem()
+needs_model = pytest.mark.skipif(MODEL_PROBLEM is not None, reason=MODEL_PROBLEM or "")
+
+
+def _dev_questions() -> list[dict]:
+    if not DEV_QUESTIONS.is_file():
+        return []
+    return [q for q in map(json.loads, DEV_QUESTIONS.read_text("utf-8").splitlines()) if q.get("report")]
+
+
+DEV = _dev_questions()
+
+
+class FakeEncoder:
+    """A stand-in for the SentenceTransformer: hashed character bigrams, L2-normalised.
+
+    Counts calls and texts, like the wrapper around the real model below."""
+
+    dim = 64
+
+    def __init__(self) -> None:
+        self.document_calls = 0
+        self.documents = 0
+        self.query_calls = 0
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype=np.float32)
+        for i in range(len(text) - 1):
+            v[int(hashlib.md5(text[i:i + 2].encode()).hexdigest()[:6], 16) % self.dim] += 1
+        return v / (np.linalg.norm(v) or 1)
+
+    def encode_document(self, texts, **kw):
+        self.document_calls += 1
+        self.documents += len(texts)
+        return np.stack([self._vec(t) for t in texts])
+
+    def encode_query(self, text, **kw):
+        self.query_calls += 1
+        return self._vec(text)
+
+
+class CountingModel:
+    """Wraps a real model and counts ``encode_document`` calls."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.document_calls = 0
+
+    def encode_document(self, texts, **kw):
+        self.document_calls += 1
+        return self.model.encode_document(texts, **kw)
+
+    def encode_query(self, text, **kw):
+        return self.model.encode_query(text, **kw)
+
+
+# ------------------------------------------------------------------------------ session corpus
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """``(settings, summary)`` of the corpus ingested into a temporary home (indexed when the
+    model is installed)."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS} (tests read ../shared/corpus/raw beside the checkout)")
+    home = tmp_path_factory.mktemp("retrieval-home")
+    settings = _settings(home)
+    hooks = []
+    if MODEL_PROBLEM is None:
+        if SEED_CACHE.is_file():
+            shutil.copy(SEED_CACHE, home / CACHE_FILE)
+        hooks = [make_index_hook(settings, progress=False)]
+    summary = ingest_paths([CORPUS], settings, progress=False, hooks=hooks)
+    yield settings, summary
+    if MODEL_PROBLEM is None and (home / CACHE_FILE).is_file():
+        SEED_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        cache = EmbeddingCache(home / CACHE_FILE)
+        cache._con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cache.close()
+        shutil.copy(home / CACHE_FILE, SEED_CACHE)
+
+
+@pytest.fixture(scope="session")
+def searcher(corpus):
+    return HybridSearcher(corpus[0])
+
+
+# ------------------------------------------------------------------------------ chunks
+@needs_corpus
+def test_ingest_indexes_every_report(corpus):
+    settings, summary = corpus
+    assert summary.stored == len([p for p in CORPUS.iterdir() if p.suffix in (".txt", ".md", ".html", ".pdf")])
+    problems = [(p, r) for p, r in summary.errors]
+    assert not problems, problems
+
+
+@needs_corpus
+def test_chunks_are_stable_sectioned_and_headed(corpus):
+    settings, _ = corpus
+    store = Store(settings.db_path)
+    for r in store.reports():
+        parsed = parsed_from_store(store, r.id)
+        chunks = make_chunks(parsed, r.id)
+        again = make_chunks(parse_file(r.path)[0], r.id)
+        assert [(c.id, c.content_hash) for c in chunks] == [(c.id, c.content_hash) for c in again], r.source
+        assert len({c.id for c in chunks}) == len(chunks)
+        assert any(c.kind == "prose" for c in chunks) and any(c.kind == "table" for c in chunks), r.source
+        secs = sorted(parsed.sections, key=lambda s: s.start)
+        for c in chunks:
+            assert c.text.startswith(f"【{r.agency} {r.year}年 · "), c.text[:40]
+            assert c.id.startswith(f"{r.id}:{c.kind}:")
+            if c.kind != "prose":
+                continue
+            assert c.end - c.start <= MAX_CHARS + 100, (r.source, c.id)
+            body = parsed.doc.text[c.start:c.end]
+            assert c.text.endswith(body)
+            # never across a section boundary
+            assert not any(c.start < s.start < c.end for s in secs), (r.source, c.id)
+
+
+@needs_corpus
+def test_table_chunks_render_cells_with_headers(corpus):
+    settings, _ = corpus
+    store = Store(settings.db_path)
+    by_source = {r.source: r for r in store.reports()}
+    chunks = make_chunks(parsed_from_store(store, by_source["003_67b517500533bac5.txt"].id))
+    t3 = [c for c in chunks if c.table == "三"]
+    assert len(t3) == 1
+    text = t3[0].text
+    assert text.startswith("【泰安市行政审批服务局 2024年 · 表三 收到和处理政府信息公开申请情况】")
+    assert "| 项目 | 自然人 | 法人或其他组织/商业企业 |" in text and "| 总计 |" in text
+    assert f"| {REFUSED_ROW} |" in text
+    assert "refused.state_secret" in t3[0].row_ids and "total" in t3[0].row_ids
+    # table 二: one chunk per 第二十条 block
+    t2 = [c for c in chunks if c.table == "二"]
+    assert len(t2) == 4 and all("第二十条第(" in c.text.splitlines()[0] for c in t2)
+    t4 = [c for c in chunks if c.table == "四"]
+    assert len(t4) == 1 and "| 行政诉讼/复议后起诉 |" in t4[0].text and "结果纠正" in t4[0].text
+    # a blank source cell reads 空 (Shanghai 2019: 予以公开/总计 is blank), an ambiguous one "?"
+    sh = make_chunks(parsed_from_store(store, by_source["shanghai-szfbgt-2019.html"].id))
+    granted = next(line for c in sh if c.table == "三" for line in c.text.splitlines() if "(一)予以公开" in line)
+    assert granted.rstrip(" |").endswith("空")
+    pt = make_chunks(parsed_from_store(store, by_source["pingtan-syq-2019.txt"].id))
+    assert any("?" in line.split("|", 2)[-1] for c in pt if c.table == "二" for line in c.text.splitlines()[3:])
+
+
+@needs_corpus
+def test_table_chunk_rows_link_to_cells(corpus):
+    settings, _ = corpus
+    store = Store(settings.db_path)
+    for c in all_chunks(settings):
+        if c.kind == "table":
+            ids = {x.row_id for x in store.cells(report_id=c.report_id, table=c.table)}
+            assert set(c.row_ids) <= ids, c.id
+
+
+# ------------------------------------------------------------------------------ BM25 (no model)
+def test_tokenize_drops_punctuation():
+    toks = tokenize("泰安市行政审批服务局2024年，不予公开？| --- |")
+    assert "2024" in toks and "不予" in toks and "公开" in toks
+    assert not any(t in ("，", "?", "？", "|", "---", " ") for t in toks)
+
+
+def test_rewrite_and_guess_filters():
+    assert rewrite_query("洪泽区2023年不予公开的申请有几件？") == "洪泽区2023年不予公开的申请"
+    names = {"淮安市人民政府": "淮安市人民政府", "淮安市洪泽区人民政府": "淮安市洪泽区人民政府",
+             "洪泽区": "淮安市洪泽区人民政府", "泰安市行政审批服务局": "泰安市行政审批服务局"}
+    assert guess_filters("淮安市人民政府2024年行政规范性文件本年废止件数是多少？", names) == \
+        {"agency": "淮安市人民政府", "year": 2024}
+    assert guess_filters("洪泽区2021年新收政府信息公开申请多少件？", names) == \
+        {"agency": "淮安市洪泽区人民政府", "year": 2021}
+    assert guess_filters("2024年哪个机关的行政复议总计最多？", names) == {"agency": None, "year": 2024}
+    assert guess_filters("西安市2023年和2024年", names) == {"agency": None, "year": [2023, 2024]}
+
+
+@needs_corpus
+@pytest.mark.parametrize("q", DEV, ids=[q["id"] for q in DEV])
+def test_bm25_finds_the_report(searcher, q):
+    hits = searcher.search(q["question"], k=5, mode="bm25")
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert q["report"] in [h.source for h in hits], [h.source for h in hits]
+
+
+@needs_corpus
+def test_bm25_table_chunk_for_refused(searcher):
+    hits = searcher.search("泰安市行政审批服务局2024年不予公开的申请有多少件", k=5, mode="bm25")
+    table = [h for h in hits if h.kind == "table" and REFUSED_ROW in h.text]
+    assert table and "总计" in table[0].text and table[0].source == "003_67b517500533bac5.txt"
+
+
+@needs_corpus
+def test_filters_restrict_results(searcher):
+    for mode in ("bm25",) + (("dense", "hybrid") if MODEL_PROBLEM is None else ()):
+        hits = searcher.search("新收政府信息公开申请", k=5, agency="平潭综合实验区", year=[2022, 2024], mode=mode)
+        assert hits and all(h.agency == "平潭综合实验区" and h.year in (2022, 2024) for h in hits), mode
+        assert not searcher.search("新收政府信息公开申请", k=5, agency="淮安市洪泽区人民政府", year=2021, mode=mode)
+    auto = searcher.search("洪泽区2023年不予公开的申请有几件？", k=5, mode="bm25", auto_filters=True)
+    assert auto and {h.source for h in auto} == {"huaian-hongze-qu-2023.pdf"}
+
+
+@needs_corpus
+def test_bm25_index_is_cached_and_rebuilt_on_change(corpus, tmp_path):
+    settings = _settings(tmp_path / "home")
+    ingest_paths([SAMPLE / "003_67b517500533bac5.txt"], settings, progress=False)
+    s = HybridSearcher(settings)
+    first = s.bm25()
+    assert s.bm25() is first
+    ingest_paths([SAMPLE / "000_17b09857f7c7bcdc.txt"], settings, progress=False)
+    second = s.bm25()
+    assert second is not first and second.size > first.size
+    assert s.bm25() is second
+
+
+def test_without_model_hybrid_degrades_and_hook_says_install(tmp_path):
+    settings = _settings(tmp_path / "home", model_dir=tmp_path / "no-models")
+    summary = ingest_paths([SAMPLE / "003_67b517500533bac5.txt"], settings, progress=False,
+                           hooks=[make_index_hook(settings, progress=False)])
+    assert summary.stored == 1  # the facts are stored…
+    (path, reason), = summary.errors  # …and the index failure is reported, with the fix
+    assert "vector index failed" in reason and "ModelMissingError" in reason
+    assert "gongkai models install" in reason
+    s = HybridSearcher(settings)
+    assert s.search("不予公开", k=3, mode="bm25")
+    with pytest.warns(DegradedSearchWarning, match="gongkai models install"):
+        hits = s.search("泰安市行政审批服务局不予公开", k=3)
+    assert hits and all(h.mode == "bm25" for h in hits) and s.notes
+    with pytest.raises(ModelMissingError):
+        s.search("不予公开", mode="dense")
+
+
+# ------------------------------------------------------------------------------ index and cache (fake encoder)
+@needs_corpus
+def test_index_replace_delete_and_cache_with_fake_encoder(corpus, tmp_path):
+    src_settings, _ = corpus
+    store = Store(src_settings.db_path)
+    rid = store.reports(source="003_67b517500533bac5.txt")[0].id
+    parsed = parsed_from_store(store, rid)
+    settings = _settings(tmp_path / "home", embedding_model="fake-bigram-64")
+    enc = FakeEncoder()
+    index = VectorIndex(settings, embedder=Embedder(settings, model=enc))
+    assert index.name == "gongkai-fake-bigram-64"
+    first = index.index_report(parsed, rid)
+    n = len(make_chunks(parsed, rid))
+    assert first.chunks == n == first.embedded == enc.documents == index.count()
+    assert enc.document_calls == -(-n // 8)  # batches of 8
+    calls = enc.document_calls
+    again = index.index_report(parsed, rid)  # replace: same ids, cache hits only
+    assert enc.document_calls == calls and again.embedded == 0 and again.deleted == n and index.count() == n
+    # a fresh process (new Embedder over the same cache file) does not re-embed either
+    enc2 = FakeEncoder()
+    VectorIndex(settings, embedder=Embedder(settings, model=enc2)).index_report(parsed, rid)
+    assert enc2.document_calls == 0
+    assert index.is_indexed(rid)
+    assert index.delete_report(rid) == n and index.count() == 0 and not index.is_indexed(rid)
+
+
+# ------------------------------------------------------------------------------ with the model
+@needs_corpus
+@needs_model
+@pytest.mark.model
+@pytest.mark.parametrize("q", DEV, ids=[q["id"] for q in DEV])
+def test_hybrid_top5_has_the_report(searcher, q):
+    hits = searcher.search(q["question"], k=5)
+    assert hits and all(h.mode == "hybrid" for h in hits)
+    assert q["report"] in [h.source for h in hits], [(h.source, h.bm25_rank, h.dense_rank) for h in hits]
+
+
+@needs_corpus
+@needs_model
+@pytest.mark.model
+def test_hybrid_table_chunk_for_refused(searcher):
+    hits = searcher.search("泰安市行政审批服务局2024年不予公开的申请有多少件", k=5)
+    table = [h for h in hits if h.kind == "table" and REFUSED_ROW in h.text]
+    assert table, [h.id for h in hits]
+    assert "总计" in table[0].text and "refused.state_secret" in table[0].row_ids
+    dense = searcher.search("不予公开", k=5, mode="dense")
+    assert dense and all(-1.0 <= h.score <= 1.0 for h in dense)
+
+
+@needs_corpus
+@needs_model
+@pytest.mark.model
+def test_reindex_same_report_never_calls_the_encoder(corpus):
+    settings, _ = corpus
+    from ingest.model_install import load_embedder
+
+    counting = CountingModel(load_embedder(settings.embedding_model, settings.model_dir))
+    index = VectorIndex(settings, embedder=Embedder(settings, model=counting))
+    store = Store(settings.db_path)
+    before = index.count()
+    for r in store.reports():
+        assert index.is_indexed(r.id), r.source
+        result = index.index_report(parsed_from_store(store, r.id), r.id)
+        assert result.embedded == 0
+    assert counting.document_calls == 0 and index.count() == before
+    # the hook skips unchanged reports outright
+    summary = ingest_paths([CORPUS], settings, progress=False, hooks=[make_index_hook(settings, progress=False)])
+    assert summary.unchanged == summary.files and not summary.errors
+
+
+# ------------------------------------------------------------------------------ Chroma server
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = Path(sys.executable).with_name("chroma")
+    if not exe.exists():
+        pytest.skip(f"the chroma CLI is not installed beside the interpreter ({exe})")
+    port = _free_port()
+    log = (tmp_path / "chroma.log").open("wb")
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "chroma-data"), "--port", str(port),
+                             "--host", "127.0.0.1"], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@needs_corpus
+@pytest.mark.slow
+def test_chroma_http_client(corpus, chroma_server, tmp_path):
+    src_settings, _ = corpus
+    store = Store(src_settings.db_path)
+    rows = {r.source: r for r in store.reports()}
+    settings = dataclasses.replace(src_settings, home=tmp_path / "home", chroma_url=chroma_server,
+                                   embedding_model="fake-bigram-64")
+    enc = FakeEncoder()
+    index = VectorIndex(settings, embedder=Embedder(settings, model=enc))
+    assert type(index.client).__name__ != "PersistentClient" and not settings.chroma_path.exists()
+    total = 0
+    for src in ("003_67b517500533bac5.txt", "huaian-hongze-qu-2023.pdf"):
+        rid = rows[src].id
+        total += index.index_report(parsed_from_store(store, rid), rid).chunks
+    assert index.count() == total and index.is_indexed(rows["003_67b517500533bac5.txt"].id)
+    import chromadb
+
+    raw = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
+    assert raw.get_collection(collection_name("fake-bigram-64")).count() == total
+    # dense search over HTTP (fake encoder), with a where filter
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegradedSearchWarning)
+        s = HybridSearcher(settings, embedder=index.embedder)
+        hits = s.search("洪泽区不予公开", k=5, mode="dense", agency="淮安市洪泽区人民政府")
+    assert hits and all(h.source == "huaian-hongze-qu-2023.pdf" for h in hits)
+    removed = index.delete_report(rows["huaian-hongze-qu-2023.pdf"].id)
+    assert removed and index.count() == total - removed
