@@ -16,6 +16,7 @@ time and never hold up questions.
 from __future__ import annotations
 
 import argparse
+import inspect
 import logging
 import os
 import sys
@@ -118,16 +119,19 @@ AnswerFn = Callable[[str], Any]
 
 
 def default_answer_fn(settings: Settings) -> AnswerFn:
-    """``qa.answer`` bound to this home; imported on first use, so the UI starts without it."""
+    """``qa.answer`` over this home; imported on first use, so the UI starts without it."""
     def ask(question: str) -> Any:
-        import qa
-
         try:
-            from qa import answer as fn  # the contract: a function (or the module holding it)
+            from qa import answer as fn  # the contract: ``answer(question, *, home=None) -> Answer``
         except ImportError as exc:
             raise RuntimeError("问答模块尚未安装 (qa.answer is not available yet)") from exc
-        fn = getattr(fn, "answer", fn) if not callable(fn) else fn
-        del qa
+        fn = fn if callable(fn) else fn.answer
+        try:
+            takes_settings = "settings" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            takes_settings = False
+        if takes_settings:  # the same settings object the UI ingests with (embedding switch, model dir…)
+            return fn(question, settings=settings)
         return fn(question, home=settings.home)
 
     return ask
@@ -315,9 +319,9 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
             with gr.Tab("问答 Chat", id="chat", elem_id="gk-tab-chat"):
                 answers = gr.State([])
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=11, min_width=420):
+                    with gr.Column(scale=1, min_width=420):
                         chat = gr.Chatbot(
-                            value=[], elem_id="gk-chat", height=560, show_label=False, feedback_options=None,
+                            value=[], elem_id="gk-chat", height=620, show_label=False, feedback_options=None,
                             buttons=["copy"], layout="bubble", autoscroll=True, line_breaks=False,
                             placeholder=("<div class='gk-chat-empty'><b>请提问 · Ask a question</b><br>"
                                          "关于已收录年报中的任何数字：申请数量、办理结果、复议诉讼、主动公开……<br>"
@@ -332,11 +336,11 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                         examples = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[[q] for q in EXAMPLES],
                                               label="示例问题 Examples (点击提问 click to ask)", elem_id="gk-examples",
                                               samples_per_page=len(EXAMPLES), layout="gallery")
-                    with gr.Column(scale=9, min_width=380, elem_id="gk-source-col"):
+                    with gr.Column(scale=1, min_width=420, elem_id="gk-source-col"):
                         gr.HTML('<div class="gk-panel-title">来源 Source<span class="gk-muted"> · 原表与原文 '
                                 'table &amp; text as reported</span></div>')
-                        cite_pick = gr.Radio(choices=[], value=None, label="本答案的引用 Citations of this answer",
-                                             elem_id="gk-cite-pick", type="value")
+                        cite_pick = gr.Dropdown(choices=[], value=None, label="本答案的引用 Citations of this answer",
+                                                elem_id="gk-cite-pick", interactive=True, filterable=False)
                         source = gr.HTML(R.EMPTY_SOURCE, elem_id="gk-source")
                         cite_req = gr.Textbox(elem_id="gk-cite-req", elem_classes=["gk-hidden"], show_label=False,
                                               container=False)

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -236,6 +237,11 @@ def _cell(ctx: Context, q: Query, report: ReportRow) -> Answer | None:
                     f" (sum of {len(q.metric.rows)} sub-rows" + (": " + " + ".join(nonzero) if nonzero else "") + ")")
     text = _t(q, f"{who}{label}为 {_fmt(fig.value)} {unit}{detail}。",
               f"{report.agency} {report.year}: {label} = {_fmt(fig.value)}{'' if unit == '件' else ' ' + unit}{detail}.")
+    if q.column and q.metric and q.metric.table == "三" and re.search(r"其中|of which|of them", q.q, re.I):
+        whole = L.cell_figure(ctx.store, report, q.metric, None, q.lang)
+        if whole.value is not None:
+            text += _t(q, f" 该项合计(总计)为 {_fmt(whole.value)} 件。", f" All applicants together: {_fmt(whole.value)}.")
+            citations += [L.cite(c) for c in whole.cells]
     if q.metric and q.metric.companions:
         extras = []
         for mid in q.metric.companions:
@@ -363,6 +369,12 @@ def _prose(ctx: Context, q: Query, report: ReportRow) -> Answer:
                                     quote=p.text, report_id=p.report_id, start=p.start, end=p.end) for p in passages[:6]],
                           warnings)
         warnings.append(_t(q, f"语言模型回答未通过核验,改用原文摘录:{problem}", f"Fell back to extractive: {problem}"))
+    if hint == 5 and not q.unit_hint:
+        res = P.section_summary(P.report_passages(ctx.store, report, 5))
+        if res.found:
+            prefix = _t(q, f"{report.agency}{report.year}年报告“存在的主要问题及改进情况”:\n",
+                        f"{report.agency}, {report.year} report, section 五 (problems and improvements):\n")
+            return Answer(q.question, prefix + res.text, "prose", None, None, res.citations, warnings)
     res = P.extract(q.q, passages, drop, q.unit_hint, q.lang, want_list=P.wants_list(q.q) and not q.unit_hint)
     if not res.found:
         return Answer(q.question, _t(q, f"在{report.agency}{report.year}年报告中没有找到与问题相关的内容。",

@@ -26,6 +26,16 @@ _NUM_UNIT = r"(\d+(?:\.\d+)?)(余|多)?\s*({unit})"
 _PROBLEM = re.compile(r"问题|不足|短板|差距|改进|problems?|shortcomings?|issues?|improve", re.I)
 
 
+_TABLE_MARKERS = re.compile(r"第二十条第|本年新收政府信息公开申请数量|勾稽关系|结果维持结果纠正|信息内容本年")
+
+
+def _is_table_text(s: str) -> bool:
+    if s.count("|") > 3 or _TABLE_MARKERS.search(s):
+        return True
+    digits = sum(ch.isdigit() for ch in s)
+    return len(s) > 40 and digits / len(s) > 0.3
+
+
 @dataclass
 class Passage:
     text: str
@@ -38,6 +48,7 @@ class Passage:
     start: int | None = None
     end: int | None = None
     score: float = 0.0
+    line_no: int | None = None
 
 
 @dataclass
@@ -79,7 +90,7 @@ def report_passages(store: Store, report: ReportRow, section_hint: int | None = 
     full = store.get_report(report.id)
     if full is None or not full.text:
         return []
-    text = full.text
+    text = _join_wrapped_lines(full.text)
     sections = store.sections(report.id)
     out = []
     pos = 0
@@ -92,12 +103,34 @@ def report_passages(store: Store, report: ReportRow, section_hint: int | None = 
         sec = next((s for s in reversed(sections) if s.start <= start), None)
         if section_hint is not None and (sec is None or sec.number != section_hint):
             continue
-        if "|" in piece and piece.count("|") > 3:
+        if _is_table_text(piece):
             continue  # table rows are answered from cells, not prose
         line = store.line_at(report.id, start)
-        out.append(Passage(piece.strip(), report.source, report.agency, report.year, report.id,
-                           sec.title if sec else None, line.page if line else None, start, end))
+        out.append(Passage(piece.strip().replace("\u2063", ""), report.source, report.agency, report.year, report.id,
+                           sec.title if sec else None, line.page if line else None, start, end,
+                           line_no=line.line_no if line else None))
     return out
+
+
+_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[.、]|[一二三四五六七八九十]是)")
+
+
+def _join_wrapped_lines(text: str) -> str:
+    """Undo hard line wrapping (PDF text) without moving any character: a newline inside a
+    sentence becomes an invisible separator (U+2063, dropped from quotes), so offsets still
+    index the stored text."""
+    lines = text.split("\n")
+    out = []
+    for i, ln in enumerate(lines):
+        out.append(ln)
+        if i == len(lines) - 1:
+            break
+        nxt = lines[i + 1]
+        ends = (ln.rstrip()[-1:] in "。;!?:" if ln.strip() else True) or (
+            bool(_HEADING_START.match(ln.strip())) and len(ln.strip()) < 40)
+        joined = not ends and not _HEADING_START.match(nxt.strip()) and "|" not in ln and "|" not in nxt
+        out.append("\u2063" if joined else "\n")
+    return "".join(out)
 
 
 def retrieved_passages(settings: Settings, question: str, agency: str | None, year: int | None,
@@ -128,6 +161,22 @@ def _searcher(settings: Settings):
     return HybridSearcher(settings)
 
 
+def section_summary(passages: list[Passage], max_chars: int = 420) -> ProseResult:
+    """The opening sentences of a section (e.g. 五、存在的主要问题), in order, heading skipped."""
+    picked: list[Passage] = []
+    total = 0
+    for p in passages:
+        if re.match(r"^[一二三四五六七八九十]+、", p.text) and len(p.text) < 30:
+            continue
+        picked.append(p)
+        total += len(p.text)
+        if total >= max_chars:
+            break
+    if not picked:
+        return ProseResult("", None, None, [], [], False)
+    return ProseResult("\n".join(f"- {p.text}" for p in picked), None, None, [_cite(p, p.text) for p in picked], [], True)
+
+
 def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: str | None, lang: str,
             want_list: bool = False) -> ProseResult:
     kws = keywords(question, drop)
@@ -136,7 +185,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
     for p in passages:
         for s in _SENT_SPLIT.split(p.text):
             s = s.strip()
-            if len(s) < 4:
+            if len(s) < 4 or _is_table_text(s):
                 continue
             sentences.append((score_sentence(s, kws, qgrams), p, s))
     sentences.sort(key=lambda t: -t[0])
@@ -183,7 +232,7 @@ def _cite(p: Passage, sentence: str) -> Citation:
     if p.start is not None and sentence in p.text:
         start = p.start + p.text.find(sentence)
     return Citation(source=p.source, agency=p.agency, year=p.year, page=p.page, section=p.section,
-                    quote=sentence, report_id=p.report_id, start=start,
+                    quote=sentence, report_id=p.report_id, start=start, line_no=p.line_no,
                     end=(start + len(sentence)) if start is not None else None)
 
 

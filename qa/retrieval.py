@@ -54,6 +54,8 @@ class DegradedSearchWarning(UserWarning):
 
 # ------------------------------------------------------------------------------ tokens
 _NO_WORD = re.compile(r"^[\W_]+$")
+_SMALL_NUMBER = re.compile(r"^\d{1,3}$|^\d+\.\d+$")  # table values; 4-digit years stay
+BM25_PARAMS = {"k1": 1.5, "b": 0.5}  # b < 0.75: long table chunks are not buried by their length
 _jieba_lock = threading.Lock()
 _jieba_ready = False
 
@@ -72,8 +74,11 @@ def _jieba() -> Any:
 
 
 def tokenize(text: str) -> list[str]:
-    """BM25 tokens: ``jieba.lcut_for_search`` (lower-cased), without punctuation/whitespace tokens."""
-    return [t.lower() for t in _jieba().lcut_for_search(text) if t.strip() and not _NO_WORD.match(t)]
+    """BM25 tokens: ``jieba.lcut_for_search`` (lower-cased), without punctuation/whitespace tokens
+    and without numbers of 1–3 digits or with decimals (the values of a table would otherwise
+    make table chunks look long and match every question that has a number in it)."""
+    return [t.lower() for t in _jieba().lcut_for_search(text)
+            if t.strip() and not _NO_WORD.match(t) and not _SMALL_NUMBER.match(t)]
 
 
 _QUESTION_WORDS = re.compile(
@@ -259,7 +264,7 @@ class FilteredBM25Retriever(BaseRetriever):
         docs = [Document(page_content=c.text, metadata=c.metadata(), id=c.id) for c in chunks]
         if not docs:
             return cls(bm25=None, k=k)
-        return cls(bm25=BM25Retriever.from_documents(docs, preprocess_func=tokenize, k=k), k=k)
+        return cls(bm25=BM25Retriever.from_documents(docs, preprocess_func=tokenize, bm25_params=BM25_PARAMS, k=k), k=k)
 
     @property
     def size(self) -> int:

@@ -113,6 +113,8 @@ def route(question: str, agencies: AgencyIndex) -> Query:
     years = sorted({int(y) for y in _YEAR.findall(q)})
     res = agencies.resolve(q)
     metric, t2, t2col = find_metric(q, lang)
+    if metric is None and t2 is None and V.find_column(q, lang) and re.search(r"申请|requests?|applications?", q, re.I):
+        metric = next(m for m in V.T3_METRICS if m.id == "new")  # "商业企业申请多少件"
     column = V.find_column(q, lang) if metric is not None and metric.table == "三" else None
     unit = UNIT_HINT.search(q)
     query = Query(question, q, lang, years, res, "prose", metric, t2, t2col, column,
@@ -120,6 +122,9 @@ def route(question: str, agencies: AgencyIndex) -> Query:
     if _LAST_YEAR.search(q) and len(years) == 1 and _COMPARE.search(q):
         query.years = [years[0] - 1, years[0]]
     has_metric = metric is not None or t2 is not None
+    every = re.search(r"(?:所有|全部|各)(街道办事处|街道|镇|乡|区|县|市|局|委员会|办公厅|机关|单位|部门)", q)
+    if every and res.agency is None:
+        res.mention = None  # "所有街道办事处" names a kind of agency, not one
     if _FINDINGS.search(q):
         query.kind = "findings"
     elif has_metric and res.agency is None and res.mention is None and (
@@ -127,8 +132,8 @@ def route(question: str, agencies: AgencyIndex) -> Query:
         query.kind = "aggregate"
         query.superlative = "min" if _SUPERLATIVE_MIN.search(q) else ("max" if _SUPERLATIVE_MAX.search(q) else None)
         query.sum_all = query.superlative is None
-        m = re.search(r"(?:所有|全部|各)(街道办事处|街道|镇|乡|区|县|市|局|委员会|办公厅)", q)
-        query.agency_filter = m.group(1).replace("办事处", "") if m else None
+        kind_word = every.group(1).replace("办事处", "") if every else None
+        query.agency_filter = None if kind_word in (None, "机关", "单位", "部门") else kind_word
     elif has_metric and res.agency is None and res.mention is None:
         query.kind = "aggregate"  # a figure for every report of that year
     elif has_metric and len(query.years) >= 2 and _COMPARE.search(q):

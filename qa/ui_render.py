@@ -38,6 +38,7 @@ STATUS_HINTS = {
     "derived": "由其他单元格计算得出，报告未直接列出 (computed from other cells, not printed in the report)",
 }
 TABLE_NAMES = {"二": "表二 主动公开", "三": "表三 依申请公开", "四": "表四 复议诉讼", "统计表": "统计表"}
+SHOWN_CITATIONS = 4  # citations listed in an answer before "show N more"
 SEVERITY_LABELS = {"error": "错误 error", "warning": "警告 warning", "info": "提示 info"}
 
 
@@ -127,17 +128,19 @@ def _status_badge(status: str | None) -> str:
     return f'<span class="gk-status gk-status-{mod}" title="{esc(hint)}">{esc(text)}</span>'
 
 
-def render_citation(citation: Any, number: int, answer_no: int | None = None, open_: bool = False) -> str:
+def render_citation(citation: Any, number: int, answer_no: int | None = None, open_: bool = False,
+                    show_source: bool = True) -> str:
     """One citation as ``<details>``: the summary names the cell or passage, the body the report,
-    location, table row/column and the quoted source text, with a 查看来源 link."""
+    location, table row/column and the quoted source text, with a 查看来源 link.
+    *show_source* False leaves the file name out of the summary (when every citation shares it)."""
     c = as_dict(citation)
     value = c.get("value")
     summary = (
         f'<span class="gk-cite-n">{number}</span>'
         f'<span class="gk-cite-where">{esc(citation_where(c) or "正文 passage")}</span>'
         + (f'<span class="gk-cite-val">= {esc(value)}</span>' if value not in (None, "") else "")
-        + _status_badge(c.get("status"))
-        + f'<span class="gk-cite-src">{esc(c.get("source"))}</span>'
+        + (_status_badge(c.get("status")) if c.get("status") != "exact" else "")
+        + (f'<span class="gk-cite-src">{esc(c.get("source"))}</span>' if show_source else "")
     )
     rows: list[tuple[str, str]] = []
     report = " · ".join(esc(x) for x in (c.get("agency"), c.get("year")) if x)
@@ -190,21 +193,42 @@ def answer_warnings(answer: Mapping) -> list[str]:
     return warnings
 
 
+INTERPRETATION_FIELDS = (("agency", "机关"), ("years", "年份"), ("year", "年份"), ("metric", "指标"),
+                         ("column", "列"), ("superlative", "比较"))
+SUPERLATIVES = {"max": "最多 max", "min": "最少 min"}
+
+
 def render_interpretation(interp: Mapping | None) -> str:
+    """What the question was understood as (agency, years, metric …), one small line."""
     if not interp:
         return ""
-    names = {"agency": "机关", "year": "年份", "metric": "指标", "table": "表", "row": "行", "column": "列",
-             "route": "路由", "intent": "意图"}
     parts = []
-    for k, v in interp.items():
-        if v in (None, "", [], {}):
+    for key, zh in INTERPRETATION_FIELDS:
+        v = interp.get(key)
+        if v in (None, "", [], {}) or isinstance(v, Mapping):
             continue
         if isinstance(v, (list, tuple)):
             v = "、".join(map(str, v))
-        elif isinstance(v, Mapping):
-            continue
-        parts.append(f'<span class="gk-interp-item"><i>{esc(names.get(k, k))}</i> {esc(v)}</span>')
+        if key == "superlative":
+            v = SUPERLATIVES.get(str(v), v)
+        parts.append(f'<span class="gk-interp-item"><i>{esc(zh)}</i> {esc(v)}</span>')
     return f'<div class="gk-interp"><span class="gk-interp-h">理解为 Understood as</span>{"".join(parts)}</div>' if parts else ""
+
+
+def split_inline_warnings(text: str, warnings: Sequence[str]) -> str:
+    """*text* without the ``⚠ …`` passages that only repeat one of *warnings* (the plain-text
+    reply carries them inline; the UI shows them in their own box)."""
+    if "⚠" not in text or not warnings:
+        return text
+    head, *rest = text.split("⚠")
+    norm_w = [_norm(w) for w in warnings if str(w).strip()]
+    kept = [head]
+    for seg in rest:
+        body = _norm(re.sub(r"^\s*(注意|note|warning)\s*[:：]?", "", seg.strip(), flags=re.I))
+        if body and any(body in w or w in body for w in norm_w):
+            continue
+        kept.append("⚠" + seg)
+    return "".join(kept).strip()
 
 
 def render_answer(answer: Any, answer_no: int | None = None) -> str:
@@ -226,7 +250,7 @@ def render_answer(answer: Any, answer_no: int | None = None) -> str:
         parts.append(f'<div class="gk-head"><span class="gk-value">{esc(fmt_value(value))}</span>{unit}{badge}</div>')
     elif badge:
         parts.append(f'<div class="gk-head gk-head-novalue">{badge}</div>')
-    text = str(a.get("text") or "").strip()
+    text = split_inline_warnings(str(a.get("text") or "").strip(), a.get("warnings") or [])
     if text:
         parts.append(f'<div class="gk-text">{esc(text).replace(chr(10), "<br>")}</div>')
     warnings = answer_warnings(a)
@@ -236,8 +260,20 @@ def render_answer(answer: Any, answer_no: int | None = None) -> str:
     parts.append(render_interpretation(a.get("interpretation")))
     cites = [as_dict(c) for c in a.get("citations") or []]
     if cites:
-        parts.append(f'<div class="gk-cites"><div class="gk-cites-h">来源 Sources · {len(cites)}</div>')
-        parts += [render_citation(c, i, answer_no) for i, c in enumerate(cites, 1)]
+        sources = {(c.get("source"), c.get("agency"), c.get("year")) for c in cites}
+        one = len(sources) == 1
+        common = ""
+        if one:
+            src, agency, year = next(iter(sources))
+            who = " ".join(str(x) for x in (agency, year) if x)
+            common = f' · {esc(who)} <code class="gk-cite-src">{esc(src)}</code>'
+        parts.append(f'<div class="gk-cites"><div class="gk-cites-h">来源 Sources · {len(cites)}{common}</div>')
+        items = [render_citation(c, i, answer_no, show_source=not one) for i, c in enumerate(cites, 1)]
+        parts += items[:SHOWN_CITATIONS]
+        if len(items) > SHOWN_CITATIONS:
+            rest = len(items) - SHOWN_CITATIONS
+            parts.append(f'<details class="gk-more"><summary>其余 {rest} 条来源 show {rest} more</summary>'
+                         + "".join(items[SHOWN_CITATIONS:]) + "</details>")
         parts.append("</div>")
     elif kind not in ("not_found", "ambiguous"):
         parts.append('<div class="gk-nocite">没有引用来源 (no citation)</div>')

@@ -2,7 +2,8 @@
 emitted by :mod:`qa.ui_render`; colours lean on Gradio's theme variables so dark mode reads."""
 
 CSS = r"""
-.gradio-container { max-width: 1480px !important; margin: 0 auto !important; }
+.gradio-container { width: 100% !important; max-width: 1480px !important; margin: 0 auto !important; }
+.gradio-container > .main, .gradio-container .wrap > main.contain { width: 100%; }
 .gk-hidden { display: none !important; }
 .gk-muted { color: var(--body-text-color-subdued); }
 
@@ -85,12 +86,12 @@ a.gk-view:hover { background: #1e40af; }
 .gk-status-exact { background: #dcfce7; color: #166534; }
 .gk-status-inferred, .gk-status-ambiguous { background: #fef3c7; color: #92400e; }
 .gk-status-derived { background: #e0f2fe; color: #075985; }
+.gk-cites-h code.gk-cite-src { text-transform: none; letter-spacing: 0; font-weight: 400; }
+.gk-more > summary { cursor: pointer; font-size: 13px; color: var(--color-accent, #1d4ed8); padding: 4px 2px; }
 .gk-nocite, .gk-meta { font-size: 12px; color: var(--body-text-color-subdued); margin-top: 6px; }
 .gk-meta { text-align: right; }
 
 /* source panel */
-#gk-cite-pick label { padding: 5px 9px !important; font-size: 13px !important; }
-#gk-cite-pick .wrap { gap: 4px !important; }
 #gk-source-col { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
   border-radius: 10px; padding: 10px 12px; }
 #gk-source { min-height: 200px; }

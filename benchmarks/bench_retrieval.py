@@ -1,0 +1,173 @@
+"""Retrieval benchmark on the corpus: recall, indexing throughput, query latency, peak memory.
+
+    .venv/bin/python benchmarks/bench_retrieval.py [--corpus DIR] [--questions FILE]
+                                                  [--reuse HOME] [--repeat N] [--json FILE]
+
+One run:
+
+1. ingests the corpus into a fresh temporary home (fresh embedding cache, so every chunk goes
+   through the model) with the index hook, timing the hook: chunks/s, embedding included;
+2. for every dev question that names a report, searches top-5 with BM25 alone, dense alone and
+   hybrid — first with the question as is, then with agency/year filters guessed from it
+   (``guess_filters``) — and prints recall@1 / recall@5 of the expected report;
+3. times queries per mode with the model already loaded (p50 / p95 over questions × repeats);
+4. prints the peak resident memory of the process (``getrusage`` maxrss).
+
+``--reuse HOME`` skips step 1 and searches an already indexed home (for quick iterations).
+Targets: hybrid recall@5 ≥ 0.95, query p95 ≤ 300 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.config import Settings, load_settings  # noqa: E402
+from ingest.pipeline import ingest_paths  # noqa: E402
+from ingest.vectorstore import get_index, make_index_hook  # noqa: E402
+from qa.retrieval import MODES, HybridSearcher  # noqa: E402
+
+RECALL_TARGET = 0.95
+P95_TARGET_MS = 300.0
+
+
+def _pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    i = (len(xs) - 1) * p
+    lo, hi = int(i), min(int(i) + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (i - lo)
+
+
+def build_index(corpus: Path, settings: Settings) -> dict:
+    """Ingest + index the corpus into *settings.home*; returns timings."""
+    from ingest.model_install import load_embedder
+
+    t0 = time.perf_counter()
+    load_embedder(settings.embedding_model, settings.model_dir)
+    model_s = time.perf_counter() - t0
+    hook = make_index_hook(settings, progress=False)
+    spent = [0.0]
+
+    def timed(parsed, status):
+        t = time.perf_counter()
+        try:
+            hook(parsed, status)
+        finally:
+            spent[0] += time.perf_counter() - t
+
+    timed.__name__ = "vector index"
+    t0 = time.perf_counter()
+    summary = ingest_paths([corpus], settings, progress=False, hooks=[timed])
+    total_s = time.perf_counter() - t0
+    index = get_index(settings)
+    chunks = index.count()
+    if summary.errors:
+        print("ingest problems:\n  " + "\n  ".join(f"{p}: {r}" for p, r in summary.errors), file=sys.stderr)
+    return {"reports": summary.stored, "chunks": chunks, "embedded": index.embedder.encoded,
+            "model_load_s": model_s, "ingest_total_s": total_s, "index_s": spent[0],
+            "chunks_per_s": chunks / spent[0] if spent[0] else float("nan")}
+
+
+def recall(searcher: HybridSearcher, questions: list[dict], mode: str, auto: bool) -> dict:
+    r1 = r5 = 0
+    misses = []
+    for q in questions:
+        hits = searcher.search(q["question"], k=5, mode=mode, auto_filters=auto)
+        sources = [h.source for h in hits]
+        r1 += sources[:1] == [q["report"]]
+        r5 += q["report"] in sources
+        if q["report"] not in sources:
+            misses.append(q["id"])
+    n = len(questions)
+    return {"recall@1": r1 / n, "recall@5": r5 / n, "misses": misses}
+
+
+def latency(searcher: HybridSearcher, questions: list[dict], mode: str, auto: bool, repeat: int) -> dict:
+    times = []
+    for _ in range(repeat):
+        for q in questions:
+            t = time.perf_counter()
+            searcher.search(q["question"], k=5, mode=mode, auto_filters=auto)
+            times.append((time.perf_counter() - t) * 1000)
+    return {"p50_ms": _pct(times, 0.5), "p95_ms": _pct(times, 0.95), "max_ms": max(times), "n": len(times)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "raw")
+    ap.add_argument("--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "dev-questions.jsonl")
+    ap.add_argument("--reuse", type=Path, metavar="HOME", help="search this indexed home; skip indexing")
+    ap.add_argument("--repeat", type=int, default=3, help="latency: passes over the questions (default 3)")
+    ap.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    args = ap.parse_args(argv)
+
+    questions = [q for q in map(json.loads, args.questions.read_text("utf-8").splitlines()) if q.get("report")]
+    import torch
+
+    load1 = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPU(s), torch threads {torch.get_num_threads()}, "
+          f"load average {load1:.1f} at start")
+    out: dict = {"questions": len(questions)}
+    tmp = None
+    if args.reuse:
+        settings = dataclasses.replace(load_settings(args.reuse), chroma_url=None)
+        print(f"home: {settings.home} (reused; indexing not measured)")
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="gongkai-bench-")
+        settings = dataclasses.replace(load_settings(tmp.name), chroma_url=None)
+        idx = build_index(args.corpus, settings)
+        out["index"] = idx
+        print(f"indexing (cold embedding cache): {idx['reports']} reports, {idx['chunks']} chunks, "
+              f"{idx['embedded']} embedded in {idx['index_s']:.1f} s → {idx['chunks_per_s']:.2f} chunks/s "
+              f"(whole ingest {idx['ingest_total_s']:.1f} s; model load {idx['model_load_s']:.1f} s, not counted)")
+
+    searcher = HybridSearcher(settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        searcher.warm_up()
+    out["recall"], out["latency"] = {}, {}
+    print(f"\nrecall of the expected report, {len(questions)} dev questions, top-5:")
+    print(f"  {'mode':<8} {'filters':<8} {'R@1':>6} {'R@5':>6}  misses@5")
+    for auto in (False, True):
+        for mode in MODES[1:] + MODES[:1]:
+            r = recall(searcher, questions, mode, auto)
+            out["recall"][f"{mode}{'+filters' if auto else ''}"] = r
+            print(f"  {mode:<8} {'guessed' if auto else 'none':<8} {r['recall@1']:6.3f} {r['recall@5']:6.3f}  "
+                  f"{' '.join(r['misses']) or '-'}")
+    print(f"\nquery latency (model loaded, {args.repeat} passes × {len(questions)} questions):")
+    print(f"  {'mode':<8} {'filters':<8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for auto in (False, True):
+        for mode in ("bm25", "dense", "hybrid"):
+            lt = latency(searcher, questions, mode, auto, args.repeat)
+            out["latency"][f"{mode}{'+filters' if auto else ''}"] = lt
+            print(f"  {mode:<8} {'guessed' if auto else 'none':<8} {lt['p50_ms']:8.1f} {lt['p95_ms']:8.1f} {lt['max_ms']:8.1f}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_mb
+    out["load_average_end"] = os.getloadavg()[0]
+    print(f"\npeak memory (maxrss): {peak_mb:.0f} MB; load average {out['load_average_end']:.1f} at end")
+    h5 = out["recall"]["hybrid"]["recall@5"]
+    p95 = out["latency"]["hybrid"]["p95_ms"]
+    print(f"targets: hybrid recall@5 {h5:.3f} (≥ {RECALL_TARGET}) {'OK' if h5 >= RECALL_TARGET else 'MISSED'}; "
+          f"hybrid p95 {p95:.0f} ms (≤ {P95_TARGET_MS:.0f}) {'OK' if p95 <= P95_TARGET_MS else 'MISSED'}")
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
