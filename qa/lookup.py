@@ -52,13 +52,14 @@ def _grid(cells: list[StoredCell]) -> dict[tuple[str, str], StoredCell]:
 
 
 def _cell_warnings(cells: list[StoredCell], lang: str) -> list[str]:
+    """One warning for rows placed by order, one per ambiguous cell."""
     out = []
+    inferred = list(dict.fromkeys(c.row for c in cells if c.status == "inferred"))
+    if inferred:
+        out.append((f"row label lost in the source, placed by template order and arithmetic: {'; '.join(inferred)}"
+                    if lang == "en" else f"原文行标签缺失,按模板顺序和勾稽关系推断:{'; '.join(inferred)}"))
     for c in cells:
-        if c.status == "inferred":
-            out.append((f"{c.row} / {c.column}: row label lost in the source; placed by template order and arithmetic"
-                        if lang == "en" else f"{c.row} / {c.column}: 原文该行标签缺失,按模板顺序和勾稽关系推断")
-                       + (f" ({c.note})" if c.note and "label" not in c.note else ""))
-        elif c.status == "ambiguous":
+        if c.status == "ambiguous":
             out.append((f"{c.row} / {c.column} is ambiguous in the source: {c.note}" if lang == "en"
                         else f"{c.row} / {c.column} 原文数字粘连,无法唯一确定:{c.note}"))
     return list(dict.fromkeys(out))
