@@ -20,8 +20,8 @@ from ingest.store import ReportRow, Store
 from .models import Citation
 
 _SENT_SPLIT = re.compile(r"(?<=[。;!?])|\n")
-_STOP = set("的 了 是 在 和 与 及 有 共 多少 几 什么 哪些 哪个 年 年度 本 该 其 中 请问 一共 总共 累计 情况 工作 政府 信息 公开 "
-            "报告 发布 开展 进行 通过 办理 how many much what which did does the in of a to for".split())
+_STOP = set("的 了 是 在 和 与 及 有 多少 几 什么 哪些 哪个 年 年度 本 该 其 中 请问 一共 总共 累计 情况 报告 "
+            "how many much what which did does the in of a to for".split())
 _NUM_UNIT = r"(\d+(?:\.\d+)?)(余|多)?\s*({unit})"
 _PROBLEM = re.compile(r"问题|不足|短板|差距|改进|problems?|shortcomings?|issues?|improve", re.I)
 
@@ -82,7 +82,8 @@ def _bigrams(s: str) -> set[str]:
 def score_sentence(sentence: str, kws: list[str], qgrams: set[str]) -> float:
     s = sum(len(k) for k in kws if k in sentence)
     g = len(qgrams & _bigrams(sentence)) / max(len(qgrams), 1)
-    return s + 4 * g
+    total_word = 0.5 if re.search(r"共|合计|累计|全年|总计", sentence) else 0.0
+    return s + 4 * g + total_word
 
 
 def report_passages(store: Store, report: ReportRow, section_hint: int | None = None) -> list[Passage]:
