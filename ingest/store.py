@@ -229,8 +229,8 @@ class Store:
         self.path = Path(db_path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        con = self._con()
         try:
+            con = self._con()
             version = con.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: database schema v{version} is newer than this program (v{SCHEMA_VERSION})")

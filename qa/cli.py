@@ -58,17 +58,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _index_hooks(settings: Settings) -> list[Callable]:
-    """After-store hooks that fill the vector index, when ``ingest.index`` provides
-    ``after_store_hook(settings)``; none while that module is not there or indexing is off."""
+    """After-store hooks that fill the vector index (none when indexing is off)."""
     if not settings.embed:
         return []
-    try:
-        index = import_module("ingest.index")
-    except ModuleNotFoundError as exc:
-        if exc.name == "ingest.index":
-            return []
-        raise
-    return [index.after_store_hook(settings)]
+    from ingest.vectorstore import make_index_hook
+
+    return [make_index_hook(settings)]
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -170,19 +165,15 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    """``qa.answer.answer(question, settings)``; its result is printed with ``.render()`` (or
-    ``str``), or with ``--json`` as ``.to_dict()`` (or the dataclass's fields)."""
-    mod = _optional_module("qa.answer", "question answering")
-    if mod is None:
-        return NOT_AVAILABLE
-    result = mod.answer(args.question, _settings(args))
+    """Answer one question; ``--json`` prints the whole :class:`qa.models.Answer`."""
+    from qa import answer
+
+    result = answer(args.question, settings=_settings(args))
     if args.json:
-        data = result.to_dict() if hasattr(result, "to_dict") else (
-            dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result)
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
-        print(result.render() if hasattr(result, "render") else result)
-    return 0
+        print(result.render())
+    return 0 if result.kind != "not_found" else 3
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

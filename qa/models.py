@@ -46,6 +46,21 @@ class Answer:
     interpretation: dict = field(default_factory=dict)
     seconds: float | None = None
 
+    def render(self) -> str:
+        """Plain text for terminals: the answer, its warnings, then numbered sources."""
+        out = [self.text]
+        out += [f"⚠ {w}" for w in self.warnings]
+        for i, c in enumerate(self.citations[:12], start=1):
+            where = " · ".join(x for x in (
+                f"{c.agency or ''} {c.year or ''}".strip(), c.source,
+                f"p.{c.page}" if c.page else "", f"line {c.line_no}" if c.line_no else "",
+                f"表{c.table}" if c.table else (c.section or ""), c.row or "", c.column or "") if x)
+            quote = f" “{c.quote[:80]}”" if c.quote else ""
+            out.append(f"[{i}] {where}{quote}" + (f" ({c.status})" if c.status and c.status != "exact" else ""))
+        if len(self.citations) > 12:
+            out.append(f"… {len(self.citations) - 12} more source(s)")
+        return "\n".join(out)
+
     def to_dict(self) -> dict:
         d = asdict(self)
         if isinstance(self.value, Decimal):

@@ -5,6 +5,8 @@ reports bundled in ingest/sample are always there.
 """
 from __future__ import annotations
 
+import json
+
 import csv
 import io
 import shutil
@@ -400,11 +402,14 @@ def test_cli_home_from_environment(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / "envhome" / "gongkai.sqlite3").is_file()
 
 
-def test_cli_placeholders_say_not_available(monkeypatch, capsys) -> None:
-    import importlib.util
-
-    for argv, module in ((["ask", "问题"], "qa.answer"), (["eval", "x.jsonl"], "eval.runner"), (["ui"], "app")):
-        if importlib.util.find_spec(module) is not None:
-            continue  # written by now: its own tests cover it
-        assert cli(argv) == 2
-        assert "not available yet" in capsys.readouterr().err
+def test_cli_ask_prints_answer_and_json(tmp_path: Path, capsys) -> None:
+    home = str(tmp_path / "h")
+    assert cli(["ingest", str(SAMPLE / "003_67b517500533bac5.txt"), "--no-progress", "--no-index", "--home", home]) == 0
+    capsys.readouterr()
+    assert cli(["ask", "泰安市行政审批服务局2024年予以公开的申请有几件？", "--home", home]) == 0
+    out = capsys.readouterr().out
+    assert "1 件" in out and "003_67b517500533bac5.txt" in out
+    assert cli(["ask", "泰安市行政审批服务局2024年予以公开的申请有几件？", "--json", "--home", home]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["value"] == 1 and data["citations"][0]["row"] == "三、本年度办理结果/(一)予以公开"
+    assert cli(["ask", "北京市海淀区2024年新收多少件？", "--home", home]) == 3  # not found
