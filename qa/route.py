@@ -61,9 +61,15 @@ class Query:
         }
 
 
+_CN_DIGITS = {"〇": "0", "零": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+              "六": "6", "七": "7", "八": "8", "九": "9"}
+_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")
+
+
 def normalise_question(question: str) -> str:
     q = normalize_piece(question, traditional=looks_traditional(question) or _has_trad(question))
-    return q
+    # 二〇二四年 → 2024年
+    return _CN_YEAR.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group(1)), q)
 
 
 def _has_trad(s: str) -> bool:

@@ -40,7 +40,7 @@ def _t4(group: str, result: str, zh: tuple[str, ...], en: tuple[str, ...], label
 
 _RESULTS = (
     ("upheld", "结果维持|维持", "upheld|sustained|maintained", "结果维持", "upheld"),
-    ("corrected", "结果纠正|纠正", "corrected|overturned|reversed", "结果纠正", "corrected"),
+    ("corrected", "结果纠正|纠正|纠错|撤销|确认违法", "corrected|overturned|reversed", "结果纠正", "corrected"),
     ("other", "其他结果", "other result", "其他结果", "other results"),
     ("pending", "尚未审结|未审结|未结", "pending|not (?:yet )?(?:concluded|closed|decided)|unresolved", "尚未审结", "pending"),
     ("total", "总计|合计|共|总数|多少|几", "total|how many", "总计", "total"),
