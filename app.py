@@ -222,10 +222,12 @@ def reports_view(query: str | None, *, store: Store) -> list[list]:
     return R.filter_rows(D.report_rows(store), query)
 
 
-def report_selected(report_id: str | None, *, store: Store, export_dir: Path):
+def report_selected(report_id: str | None, all_findings: bool = False, *, store: Store, export_dir: Path):
+    """A report picked: its card, its tables (表三 first shown), findings, per-report downloads."""
     report = store.get_report(report_id) if report_id else None
+    summary, rows = findings_view(report_id, all_findings, store=store)
     if report is None:
-        return (R.render_report_card(None), gr.update(choices=[], value=None), "", [],
+        return (R.render_report_card(None), gr.update(choices=[], value=None), "", summary, rows,
                 gr.update(value=None, interactive=False), gr.update(value=None, interactive=False))
     tables = D.report_tables(store, report.id)
     first = "三" if "三" in tables else (tables[0] if tables else None)
@@ -234,8 +236,21 @@ def report_selected(report_id: str | None, *, store: Store, export_dir: Path):
     csv_path = D.export_report(store, report.id, "csv", out)
     xlsx_path = D.export_report(store, report.id, "xlsx", out)
     return (R.render_report_card(report), gr.update(choices=[(R.table_name(t), t) for t in tables], value=first),
-            table_html, D.finding_rows(store, report.id),
+            table_html, summary, rows,
             gr.update(value=str(csv_path), interactive=True), gr.update(value=str(xlsx_path), interactive=True))
+
+
+def findings_view(report_id: str | None, all_findings: bool, *, store: Store) -> tuple[str, list[list]]:
+    """The data-quality view: a summary line and the findings of the report (or of every report)."""
+    if all_findings:
+        rows = D.finding_rows(store, None)
+        scope = f"全部 {store.counts()['reports']} 份报告 all reports"
+    elif report_id:
+        rows = D.finding_rows(store, report_id)
+        scope = ""
+    else:
+        return R.render_notice("请选择一份报告 (select a report)", "info"), []
+    return R.findings_summary([r[0] for r in rows], scope), rows
 
 
 def table_selected(report_id: str | None, table: str | None, *, store: Store) -> str:
@@ -332,7 +347,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                                 placeholder="例如：泰安市行政审批服务局2024年不予公开的申请有多少件？  (Enter 发送 / to send)",
                                 show_label=False, scale=8, lines=1, max_lines=4, elem_id="gk-question", autofocus=True)
                             send = gr.Button("提问 Ask", variant="primary", scale=1, min_width=96, elem_id="gk-send")
-                            clear = gr.Button("清空 Clear", variant="secondary", scale=0, min_width=80, elem_id="gk-clear")
+                            clear = gr.Button("清空 Clear", variant="secondary", scale=0, min_width=116, elem_id="gk-clear")
                         examples = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[[q] for q in EXAMPLES],
                                               label="示例问题 Examples (点击提问 click to ask)", elem_id="gk-examples",
                                               samples_per_page=len(EXAMPLES), layout="gallery")
@@ -371,9 +386,13 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                                 table_pick = gr.Radio(choices=[], value=None, show_label=False, elem_id="gk-table-pick")
                                 table_view = gr.HTML("", elem_id="gk-table-view")
                             with gr.Tab("数据质量 Data quality"):
+                                with gr.Row(equal_height=True):
+                                    findings_sum = gr.HTML("", elem_id="gk-findings-sum")
+                                    all_findings = gr.Checkbox(False, label="显示全部报告 All reports", scale=0,
+                                                               min_width=200, elem_id="gk-findings-all")
                                 findings = gr.Dataframe(value=[], headers=D.FINDING_HEADERS, interactive=False,
                                                         wrap=True, max_height=480, elem_id="gk-findings",
-                                                        label="校验发现 Validation findings (空 = 未发现问题 none)")
+                                                        label="校验发现 Validation findings")
 
             # ---------------------------------------------------------------- upload
             with gr.Tab("上传 Upload", id="upload", elem_id="gk-tab-upload"):
@@ -410,9 +429,11 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
             return report_row_clicked(rows, evt)
 
         reports.select(_row_clicked, [reports], [pick], api_visibility="private")
-        report_out = [card, table_pick, table_view, findings, dl_csv, dl_xlsx]
-        pick.change(partial(report_selected, store=store, export_dir=export_dir), [pick], report_out,
+        report_out = [card, table_pick, table_view, findings_sum, findings, dl_csv, dl_xlsx]
+        pick.change(partial(report_selected, store=store, export_dir=export_dir), [pick, all_findings], report_out,
                     api_visibility="private")
+        all_findings.change(partial(findings_view, store=store), [pick, all_findings], [findings_sum, findings],
+                            api_visibility="private")
         table_pick.input(partial(table_selected, store=store), [pick, table_pick], [table_view], api_visibility="private")
 
         def _upload(fs: Any, progress=gr.Progress()):
@@ -424,7 +445,8 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
             [stats, reports, pick, all_csv, all_xlsx], api_visibility="private")
         demo.load(partial(refresh_all, store=store, export_dir=export_dir), [flt, pick],
                   [stats, reports, pick, all_csv, all_xlsx], api_visibility="private").then(
-            partial(report_selected, store=store, export_dir=export_dir), [pick], report_out, api_visibility="private")
+            partial(report_selected, store=store, export_dir=export_dir), [pick, all_findings], report_out,
+            api_visibility="private")
 
     demo.queue(default_concurrency_limit=ANSWER_CONCURRENCY)
     return demo

@@ -186,7 +186,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if mod is None:
         return NOT_AVAILABLE
     argv = [*(("--host", args.host) if args.host else ()), *(("--port", str(args.port)) if args.port else ()),
-            *(("--home", args.home) if args.home else ())]
+            *(("--home", args.home) if args.home else ()), *(("--user", args.user) if args.user else ()),
+            *(("--password", args.password) if args.password else ())]
     return int(mod.main(argv) or 0)
 
 
@@ -233,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ui", parents=[home], help="start the web UI")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--user", help="require this username (with --password)")
+    s.add_argument("--password", help="require this password (with --user)")
     s.set_defaults(func=cmd_ui)
     return p
 

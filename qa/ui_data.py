@@ -3,6 +3,7 @@ citation, findings, per-report exports, sample and upload ingest. No Gradio here
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import tempfile
 import threading
@@ -19,7 +20,9 @@ from ingest.store import ReportRow, Store
 from . import ui_render as R
 
 REPORT_HEADERS = ["机关 Agency", "年份 Year", "模板 Template", "来源文件 Source", "单元格 Cells", "问题 Findings", "ID"]
-FINDING_HEADERS = ["级别 Severity", "规则 Rule", "说明 Message", "表 Table", "行 Row", "列 Column", "报告值 Reported", "计算值 Computed"]
+FINDING_HEADERS = ["级别 Severity", "规则 Rule", "说明 Message", "表 Table", "行 Row", "列 Column", "报告值 Reported",
+                   "计算值 Computed", "来源文件 Source"]
+log = logging.getLogger("gongkai.ui")
 CONTEXT_LINES = 6  # lines shown either side of a cited passage
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _ingest_lock = threading.Lock()  # one ingest at a time per process (SQLite has one writer anyway)
@@ -48,9 +51,11 @@ def table_html(store: Store, report_id: str, table: str) -> str:
 
 
 def finding_rows(store: Store, report_id: str | None) -> list[list[Any]]:
+    """Findings of one report (all reports when *report_id* is ``None``), errors first."""
+    sources = {r.id: r.source for r in store.reports()}
     findings = sorted(store.findings(report_id), key=lambda f: _SEVERITY_ORDER.get(f.severity, 9))
     return [[R.SEVERITY_LABELS.get(f.severity, f.severity), f.rule, f.message, f.table, f.row, f.column,
-             f.reported or "", f.computed or ""] for f in findings]
+             f.reported or "", f.computed or "", sources.get(f.report_id, f.report_id)] for f in findings]
 
 
 def export_report(store: Store, report_id: str, fmt: str, out_dir: str | Path | None = None) -> Path:
@@ -233,6 +238,7 @@ def ensure_sample(settings: Settings, store: Store | None = None) -> IngestSumma
     with _ingest_lock:
         if store.counts()["reports"]:
             return None
+        log.info("empty store at %s: ingesting the bundled sample reports", settings.home)
         with ExitStack() as stack:
             return ingest_paths(sample_paths(stack), settings, progress=False, hooks=index_hooks(settings), store=store)
 

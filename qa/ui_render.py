@@ -384,9 +384,8 @@ def render_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]],
     hit_rows = {r for (r, _), k in highlights.items() if k == "primary"}
     hit_cols = {c for (_, c), k in highlights.items() if k == "primary"}
     rel_rows = {r for (r, _) in highlights}
-    out = ['<div class="gk-table-wrap"><table class="gk-table">']
-    if caption:
-        out.append(f"<caption>{esc(caption)}</caption>")
+    out = [f'<div class="gk-table-cap">{esc(caption)}</div>' if caption else "",
+           '<div class="gk-table-wrap"><table class="gk-table">']
     out.append("<thead>")
     for level in header_rows(headers):
         out.append("<tr>")
@@ -610,6 +609,20 @@ def filter_rows(rows: Sequence[Sequence[Any]], query: str | None) -> list[list[A
         if all(t in hay for t in terms):
             out.append(list(row))
     return out
+
+
+def findings_summary(severities: Iterable[str], scope: str = "") -> str:
+    """``✓ 未发现问题`` or the count per severity (labels as in :data:`SEVERITY_LABELS` or raw)."""
+    counts: dict[str, int] = {}
+    for sev in severities:
+        key = next((k for k, v in SEVERITY_LABELS.items() if sev in (k, v)), sev)
+        counts[key] = counts.get(key, 0) + 1
+    scope = f"{esc(scope)} · " if scope else ""
+    if not counts:
+        return f'<div class="gk-notice gk-notice-ok">✓ {scope}未发现问题：报告自身的勾稽关系都成立 (no findings)</div>'
+    parts = [f'<span class="gk-sev gk-sev-{k}">{esc(SEVERITY_LABELS.get(k, k))} <b>{n}</b></span>'
+             for k, n in sorted(counts.items(), key=lambda kv: list(SEVERITY_LABELS).index(kv[0]) if kv[0] in SEVERITY_LABELS else 9)]
+    return f'<div class="gk-findings-sum">{scope}{"".join(parts)}</div>'
 
 
 def header_stats(counts: Mapping[str, int]) -> str:

@@ -111,9 +111,11 @@ a.gk-view:hover { background: #1e40af; }
 /* tables */
 .gk-table-wrap { overflow: auto; max-height: 430px; border: 1px solid var(--border-color-primary); border-radius: 8px; }
 table.gk-table { border-collapse: separate; border-spacing: 0; font-size: 12.5px; width: 100%; }
-table.gk-table caption { caption-side: top; text-align: left; font-weight: 700; padding: 6px 8px; font-size: 13px; }
-table.gk-table th, table.gk-table td { border-bottom: 1px solid var(--border-color-primary);
-  border-right: 1px solid var(--border-color-primary); padding: 4px 7px; }
+.gk-table-cap { font-weight: 700; padding: 4px 2px 6px; font-size: 13px; }
+#gk-source table.gk-table, #gk-table-view table.gk-table, table.gk-table { border: 0 !important; margin: 0 !important; }
+table.gk-table th, table.gk-table td { border: 0 !important; border-bottom: 1px solid var(--border-color-primary) !important;
+  border-right: 1px solid var(--border-color-primary) !important; padding: 4px 7px !important; }
+table.gk-table tr > :last-child { border-right: 0 !important; }
 table.gk-table thead { position: sticky; top: 0; z-index: 3; }
 table.gk-table thead th { background: var(--background-fill-secondary);
   font-weight: 600; text-align: center; vertical-align: middle; min-width: 48px; line-height: 1.35; }
@@ -147,6 +149,12 @@ mark.gk-mark { background: #facc15; color: #111827; padding: 0 1px; border-radiu
 .gk-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 12px; font-size: 13.5px;
   background: var(--background-fill-primary); }
 .gk-card-warn { margin: 6px 0 0; padding-left: 16px; color: #92400e; font-size: 12.5px; }
+
+.gk-findings-sum { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: 13px; margin: 4px 0; }
+.gk-sev { padding: 2px 10px; border-radius: 999px; }
+.gk-sev-error { background: #fee2e2; color: #991b1b; }
+.gk-sev-warning { background: #fef3c7; color: #92400e; }
+.gk-sev-info { background: #e0f2fe; color: #075985; }
 
 /* ingest outcome */
 .gk-ingest { border-radius: 8px; padding: 10px 14px; border: 1px solid var(--border-color-primary); }

@@ -90,7 +90,7 @@ def browser(tmp_path_factory):
     opts.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1440,1000", "--lang=zh-CN"):
+                "--no-first-run", "--window-size=1440,1100", "--lang=zh-CN"):
         opts.add_argument(arg)
     opts.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=opts)
@@ -176,7 +176,12 @@ def test_chat_source_upload(server, browser, tmp_path):
     assert _css(d, "#gk-source .gk-hit"), "the first citation is shown in the source panel"
     first = answer.find_element(By.CSS_SELECTOR, "details.gk-cite > summary")
     first.click()  # expand the first source for the screenshot
-    d.execute_script("arguments[0].scrollIntoView({block: 'start'}); window.scrollTo(0, 0);", answer)
+    d.execute_script(  # the question and the answer's top in view, the page at its top
+        "var el = arguments[0], p = el.parentElement;"
+        "while (p && !(p.scrollHeight > p.clientHeight + 4 && /(auto|scroll)/.test(getComputedStyle(p).overflowY)))"
+        "  p = p.parentElement;"
+        "if (p) p.scrollTop += el.getBoundingClientRect().top - p.getBoundingClientRect().top - 110;"
+        "window.scrollTo(0, 0);", answer)
     time.sleep(0.5)
     _shot(d, "screenshot-chat.png")
 
