@@ -134,6 +134,7 @@ class NaiveRAG:
         self.k = k
         self.notes: list[str] = []
         self.retrieval = "dense"
+        self._dense_answered = False  # dense search has returned hits at least once
         if searcher is None:
             from ingest.config import load_settings
             from qa.retrieval import HybridSearcher
@@ -160,9 +161,20 @@ class NaiveRAG:
     def search(self, question: str) -> list[Any]:
         if self.retrieval == "dense":
             try:
-                return list(self.searcher.search(question, k=self.k, mode="dense"))
+                hits = list(self.searcher.search(question, k=self.k, mode="dense"))
             except Exception as exc:  # model missing / index unreadable: say so, go on with BM25
                 self._fall_back(f"{type(exc).__name__}: {exc}")
+            else:
+                if hits or self._dense_answered:
+                    self._dense_answered = True
+                    return hits
+                # unfiltered top-k over a filled index is never empty: the vector index is empty
+                bm25 = list(self.searcher.search(question, k=self.k, mode="bm25"))
+                if not bm25:
+                    return []
+                self._fall_back("the vector index is empty (reports ingested without the model or with "
+                                "--no-index)")
+                return bm25
         return list(self.searcher.search(question, k=self.k, mode="bm25"))
 
     def __call__(self, question: str) -> Answer:

@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import inspect
 import json
 import sys
 import time
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from qa.cli import _table as text_table  # plain-text columns aligned for CJK, as gongkai prints them
 
 from . import scoring
 from .dataset import Dataset, LineError, Question, load
@@ -169,28 +167,11 @@ def answer_dict(ans: Any, question: str) -> dict[str, Any]:
 
 
 def full_answer_fn(home: str | None = None) -> AnswerFn:
-    """gongkai's own ``answer`` (``from qa import answer``), bound to *home*.
+    """gongkai's own ``answer(question, *, home=None)`` (``from qa import answer``), bound to *home*.
+    Raises ``ImportError`` when it is not there."""
+    from qa import answer
 
-    Accepts ``answer(question, *, home=None)`` (the contract) and, for safety,
-    ``answer(question, settings)``. Raises ``ImportError`` when it is not there.
-    """
-    import qa
-
-    fn: Any = getattr(qa, "answer", None)
-    if fn is None or isinstance(fn, ModuleType):
-        fn = getattr(import_module("qa.answer"), "answer")
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins / C callables
-        params = {}
-    if "home" in params:
-        return lambda q: fn(q, home=home)
-    if "settings" in params:
-        from ingest.config import load_settings
-
-        settings = load_settings(home)
-        return lambda q: fn(q, settings)
-    return fn
+    return lambda q: answer(q, home=home)
 
 
 def score_one(q: Question, ans: Any, seconds: float, mode: str, error: str | None = None) -> QuestionResult:
@@ -243,22 +224,9 @@ def run(path: str | Path | Dataset, mode: str = "full", home: str | None = None,
 
 
 # ------------------------------------------------------------------------------------ rendering
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def _cut(s: str, n: int) -> str:
     s = " ".join(str(s).split())
     return s if len(s) <= n else s[: n - 1] + "…"
-
-
-def text_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Plain-text columns, aligned for CJK (double-width) characters."""
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in r] for r in rows]
-    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(v + " " * (w - _width(v)) for v, w in zip(r, widths)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -377,15 +345,16 @@ def plot_accuracy(results: Sequence[EvalResult], path: str | Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    panels = [("by expected type", lambda r: {"overall": (r.n_correct, r.total), **r.by_expected()}),
-              ("by answer kind", lambda r: r.by_kind())]
+    panels = [("by expected type", lambda r: {"overall": (r.n_correct, r.total), **r.by_expected()},
+               ("overall",) + EXPECTED_ORDER),
+              ("by answer kind", lambda r: r.by_kind(), KIND_ORDER)]
     fig = Figure(figsize=(12, 4.8), dpi=100)
     FigureCanvasAgg(fig)
     colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
-    for i, (title, get) in enumerate(panels):
+    for i, (title, get, order) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1)
         groups = [get(r) for r in results]
-        keys = list(_ordered({k: (0, 0) for g in groups for k in g}, ("overall",) + EXPECTED_ORDER + KIND_ORDER))
+        keys = list(_ordered({k: (0, 0) for g in groups for k in g}, order))
         n = max(len(results), 1)
         width = 0.8 / n
         for j, (r, g) in enumerate(zip(results, groups)):
