@@ -61,6 +61,14 @@ class ProseResult:
     found: bool
 
 
+_QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,20})[”\"》」』]")
+
+
+def quoted_terms(question: str) -> list[str]:
+    """Names the user put in quotes (“平潭发布”) — the strongest clue to the right sentence."""
+    return _QUOTED.findall(question)
+
+
 def keywords(question: str, drop: list[str]) -> list[str]:
     import jieba
 
@@ -79,8 +87,8 @@ def _bigrams(s: str) -> set[str]:
     return {s[i:i + 2] for i in range(len(s) - 1)}
 
 
-def score_sentence(sentence: str, kws: list[str], qgrams: set[str]) -> float:
-    s = sum(len(k) for k in kws if k in sentence)
+def score_sentence(sentence: str, kws: list[str], qgrams: set[str], quoted: list[str] = ()) -> float:
+    s = sum(len(k) for k in kws if k in sentence) + sum(3 * len(t) for t in quoted if t in sentence)
     g = len(qgrams & _bigrams(sentence)) / max(len(qgrams), 1)
     total_word = 0.5 if re.search(r"共|合计|累计|全年|总计", sentence) else 0.0
     return s + 4 * g + total_word
@@ -181,6 +189,7 @@ def section_summary(passages: list[Passage], max_chars: int = 420) -> ProseResul
 def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: str | None, lang: str,
             want_list: bool = False) -> ProseResult:
     kws = keywords(question, drop)
+    quoted = quoted_terms(question)
     qgrams = _bigrams(re.sub(r"\d{4}年|多少|几|是|的", "", "".join(kws)))
     sentences: list[tuple[float, Passage, str]] = []
     for p in passages:
@@ -188,7 +197,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
             s = s.strip()
             if len(s) < 4 or _is_table_text(s):
                 continue
-            sentences.append((score_sentence(s, kws, qgrams), p, s))
+            sentences.append((score_sentence(s, kws, qgrams, quoted), p, s))
     sentences.sort(key=lambda t: -t[0])
     if not sentences or sentences[0][0] <= 1.5:
         return ProseResult("", None, None, [], [], False)
@@ -200,7 +209,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
             matches = list(pat.finditer(s))
             if not matches:
                 continue
-            m = _closest(matches, s, kws)
+            m = _closest(matches, s, kws, quoted)
             raw = m.group(1)
             value: int | Decimal = Decimal(raw) if "." in raw else int(raw)
             approx = m.group(2)
@@ -217,9 +226,10 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
     return ProseResult(text, None, None, [_cite(p, s) for _, p, s in top], [], True)
 
 
-def _closest(matches, sentence: str, kws: list[str]):
-    """The number nearest after the strongest keyword."""
-    anchors = [sentence.find(k) for k in sorted(kws, key=len, reverse=True) if k in sentence]
+def _closest(matches, sentence: str, kws: list[str], quoted: list[str] = ()):
+    """The number nearest after the strongest keyword (a quoted name first)."""
+    anchors = [sentence.find(t) for t in quoted if t in sentence] + \
+        [sentence.find(k) for k in sorted(kws, key=len, reverse=True) if k in sentence]
     if not anchors:
         return matches[0]
     a = anchors[0]

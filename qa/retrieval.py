@@ -382,6 +382,9 @@ class HybridSearcher:
                                embedding_function=GongkaiEmbeddings(self._embedder),
                                collection_configuration={"hnsw": {"space": "cosine"}})
                 self._dense = ChromaDenseRetriever(vectorstore=store)
+                if store._collection.count() == 0 and self.bm25().size:
+                    self._note("the vector index is empty (reports were ingested without the model or with "
+                               "--no-index): hybrid results are keyword (BM25) results only")
         return self._dense
 
     def warm_up(self) -> None:
@@ -435,13 +438,15 @@ class HybridSearcher:
         return [Hit.from_document(d, s, i, "hybrid", bm25_rank=b_rank.get(_doc_id(d)), dense_rank=d_rank.get(_doc_id(d)))
                 for i, (d, s) in enumerate(fused, 1)]
 
-    def _degraded(self, exc: Exception) -> None:
-        reason = str(exc) if isinstance(exc, ModelMissingError) else f"{exc.__class__.__name__}: {exc}"
-        note = f"dense search unavailable, keyword (BM25) results only — {reason}"
+    def _note(self, note: str) -> None:
         if note not in self.notes:
             self.notes.append(note)
-            warnings.warn(note, DegradedSearchWarning, stacklevel=3)
+            warnings.warn(note, DegradedSearchWarning, stacklevel=4)
             log.warning(note)
+
+    def _degraded(self, exc: Exception) -> None:
+        reason = str(exc) if isinstance(exc, ModelMissingError) else f"{exc.__class__.__name__}: {exc}"
+        self._note(f"dense search unavailable, keyword (BM25) results only — {reason}")
         if isinstance(exc, ModelMissingError):  # retry later only if the error may be transient
             return
         with self._lock:

@@ -96,7 +96,7 @@ T3_METRICS: tuple[Metric, ...] = (
     Metric("other", "三", _OTHER, None, ("其他处理",), ("other(?:wise)? (?:handl|process)",), "其他处理", "other handling (其他处理)", alt_rows=("other",)),
     Metric("granted", "三", ("granted",), None, ("予以公开|同意公开|全部公开",), ("grant|approv|fully disclos|disclosed in full",), "予以公开", "granted",
            pre2019=("granted",)),
-    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), ("carried forward|carry forward|into (?:the )?next year|still open at year end",), "结转下年度继续办理", "carried forward to next year"),
+    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year",), "结转下年度继续办理", "carried forward to next year"),
     Metric("carried_over", "三", ("carried_over",), None, ("上年结转|结转.{0,4}上年|上一年度?结转",), ("carried over|from (?:the )?(?:previous|last) year",), "上年结转", "carried over from last year"),
     Metric("total", "三", ("total",), None, ("办理结果.{0,6}(?:总计|合计|共)|办结|总计|办理.{0,4}(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandled\b|\bprocessed\b|dealt with",), "办理结果总计", "total handled"),
     Metric("new", "三", ("new",), None, ("新收|收到.{0,8}申请|受理.{0,8}申请|申请(?:数量|量|数)|提出.{0,4}申请",), ("receiv|new requests?|new applications?|requests? (?:were )?(?:filed|submitted|made)",), "本年新收政府信息公开申请数量", "new requests received",
