@@ -96,7 +96,7 @@ T3_METRICS: tuple[Metric, ...] = (
     Metric("other", "三", _OTHER, None, ("其他处理",), ("other(?:wise)? (?:handl|process)",), "其他处理", "other handling (其他处理)", alt_rows=("other",)),
     Metric("granted", "三", ("granted",), None, ("予以公开|同意公开|全部公开",), ("grant|approv|fully disclos|disclosed in full",), "予以公开", "granted",
            pre2019=("granted",)),
-    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year",), "结转下年度继续办理", "carried forward to next year"),
+    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year|pending at the end|(?:unfinished|unresolved|outstanding) at (?:the )?(?:year end|end of)",), "结转下年度继续办理", "carried forward to next year"),
     Metric("carried_over", "三", ("carried_over",), None, ("上年结转|结转.{0,4}上年|上一年度?结转",), ("carried over|from (?:the )?(?:previous|last) year",), "上年结转", "carried over from last year"),
     Metric("total", "三", ("total",), None, ("办理结果.{0,6}(?:总计|合计|共)|办结|总计|办理.{0,4}(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandled\b|\bprocessed\b|dealt with",), "办理结果总计", "total handled"),
     Metric("new", "三", ("new",), None, ("新收|收到.{0,8}申请|受理.{0,8}申请|申请(?:数量|量|数)|提出.{0,4}申请",), ("receiv|new requests?|new applications?|requests? (?:were )?(?:filed|submitted|made)",), "本年新收政府信息公开申请数量", "new requests received",
@@ -142,8 +142,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("research", "科研机构", "research"),
     ("public_welfare", "社会公益组织|公益组织", "public[- ]welfare|charit|non-?profit|NGOs?"),
     ("legal_service", "法律服务机构|律师", "legal service|law firms?|lawyers?"),
-    ("other_org", "其他组织|其他法人", "other organi[sz]ations?"),
-    ("orgs", "法人或其他组织|法人", "legal persons?|organi[sz]ations?"),  # the five columns summed
+    ("orgs", "法人或其他组织|法人和其他组织|法人", "legal persons?|organi[sz]ations? and (?:legal|other)|legal entit"),  # the five columns summed
+    ("other_org", "其他组织|其他法人|其他类", "other organi[sz]ations?"),
 )
 ORG_COLUMNS = ("commercial", "research", "public_welfare", "legal_service", "other_org")
 
