@@ -54,7 +54,9 @@ def _pct(xs: list[float], p: float) -> float:
 def build_index(corpus: Path, settings: Settings) -> dict:
     """Ingest + index the corpus into *settings.home*; returns timings."""
     from ingest.model_install import load_embedder
+    from ingest.vectorstore import _quiet_transformers
 
+    _quiet_transformers()
     t0 = time.perf_counter()
     load_embedder(settings.embedding_model, settings.model_dir)
     model_s = time.perf_counter() - t0

@@ -25,7 +25,6 @@ import re
 import sqlite3
 import sys
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +143,17 @@ def require_model(settings: Settings) -> str:
             f"(looked in {settings.model_dir}); `gongkai ingest --no-index` skips the vector index") from exc
 
 
+def _quiet_transformers() -> None:
+    """No "Loading weights" progress bar on stderr while the model loads (it would break into
+    the ingest progress bar)."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # noqa: BLE001 — cosmetic only
+        pass
+
+
 class Embedder:
     """Embeds documents (through the cache, in batches) and queries with one SentenceTransformer.
 
@@ -167,6 +177,7 @@ class Embedder:
                     from .model_install import load_embedder
 
                     require_model(self.settings)
+                    _quiet_transformers()
                     self._model = load_embedder(self.settings.embedding_model, self.settings.model_dir)
         return self._model
 
@@ -227,18 +238,8 @@ class VectorIndex:
         if self._collection is None:
             self._collection = self.client.get_or_create_collection(
                 self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"model": self.settings.embedding_model, "chunker": CHUNKER_VERSION, "rev": "0"})
+                metadata={"model": self.settings.embedding_model, "chunker": CHUNKER_VERSION})
         return self._collection
-
-    def _touch(self) -> None:
-        """New revision id in the collection metadata (readers notice changes by it)."""
-        md = dict(self.collection.metadata or {})
-        md.update(model=self.settings.embedding_model, chunker=CHUNKER_VERSION, rev=uuid.uuid4().hex)
-        self.collection.modify(metadata=md)
-
-    def revision(self) -> tuple[int, str]:
-        col = self.client.get_collection(self.name)
-        return col.count(), str((col.metadata or {}).get("rev", ""))
 
     def count(self) -> int:
         return self.collection.count()
@@ -270,7 +271,6 @@ class VectorIndex:
             part = chunks[i:i + step]
             self.collection.add(ids=[c.id for c in part], embeddings=[v.tolist() for v in vecs[i:i + step]],
                                 documents=[c.text for c in part], metadatas=[c.metadata() for c in part])
-        self._touch()
         return IndexResult(report_id, len(chunks), embedded, len(old))
 
     def index_report(self, parsed: ParsedReport, report_id: str | None = None,
@@ -282,7 +282,6 @@ class VectorIndex:
         ids = self._ids_where({"report_id": report_id})
         if ids:
             self.collection.delete(ids=ids)
-            self._touch()
         return len(ids)
 
     def report_ids(self) -> set[str]:
@@ -348,7 +347,7 @@ def make_index_hook(settings: Settings, progress: bool | None = None) -> Callabl
     Raises :class:`ModelMissingError` (``run `gongkai models install` — …``) when the model is
     not installed; ``ingest_paths`` then reports "stored, but vector index failed (…)".
     """
-    state: dict[str, VectorIndex] = {}
+    state: dict[str, VectorIndex] = {}  # "i": the index; "missing": set once the model was found missing
 
     def vector_index(parsed: ParsedReport, status: str) -> None:
         if not settings.embed:
@@ -358,7 +357,13 @@ def make_index_hook(settings: Settings, progress: bool | None = None) -> Callabl
             idx = state["i"] = get_index(settings)
         if status == "unchanged" and idx.is_indexed(parsed.report_id):
             return
-        idx.index_report(parsed, parsed.report_id, progress=progress)
+        if "missing" in state:  # said in full once; keep the other files' lines short
+            raise ModelMissingError(f"{INSTALL_HINT} (embedding model not installed)")
+        try:
+            idx.index_report(parsed, parsed.report_id, progress=progress)
+        except ModelMissingError:
+            state["missing"] = idx
+            raise
 
     vector_index.__name__ = vector_index.__qualname__ = "vector index"
     return vector_index
