@@ -180,3 +180,23 @@ def test_hongze_2023_review_total_finding(parsed):
     f = [x for x in validate_report(cells, meta.template) if x.rule == "table4.group_total"]
     review = next(x for x in f if x.column == "行政复议/总计")
     assert (review.reported, review.computed) == ("0", "11")
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e.get("pre2019_indicators")))
+def test_pre2019_indicators(parsed, name):
+    """The pre-2019 统计表 as named indicators (both columns where the table has 本年度 and 历年累计)."""
+    _, cells, _ = parsed(name)
+    stats = [c for c in cells if c.table == "统计表"]
+    problems = []
+    for key, value in EXPECTED[name]["pre2019_indicators"].items():
+        label, _, col = key.partition("/历年累计")
+        cumulative = "/历年累计" in key
+        label = label.split("/")[-1].split("(")[0]
+        match = [c for c in stats if label in c.row
+                 and (c.column_id == "cumulative") == cumulative]
+        if not match:
+            problems.append(f"{key}: no indicator")
+        elif match[0].value != value:
+            problems.append(f"{key}: expected {value}, got {match[0].value} ({match[0].status} {match[0].note})")
+    assert not problems, "\n".join(problems)
