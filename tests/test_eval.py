@@ -331,10 +331,7 @@ def test_baseline_falls_back_when_the_vector_index_is_empty():
 def corpus_home(tmp_path_factory):
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS} (tests read ../shared/corpus/raw beside the checkout)")
-    try:
-        from qa import answer as _  # noqa: F401  (the contract: `from qa import answer`)
-    except ImportError as exc:
-        pytest.skip(f"qa.answer is not importable yet ({exc})")
+    from qa import answer as _  # noqa: F401  (the contract: `from qa import answer`)
     from qa.cli import main as cli
 
     home = tmp_path_factory.mktemp("eval-home")
@@ -358,10 +355,6 @@ def test_end_to_end_real_answer_on_the_dev_set(corpus_home, tmp_path, capsys):
 
 
 def test_end_to_end_baseline_on_the_dev_set(corpus_home, tmp_path, capsys):
-    try:
-        import qa.retrieval  # noqa: F401
-    except ImportError as exc:
-        pytest.skip(f"qa.retrieval is not importable yet ({exc})")
     out = tmp_path / "out"
     rc = main([str(DEV_SHIPPED), "--mode", "baseline", "--home", str(corpus_home), "--out", str(out),
                "--no-progress"])
