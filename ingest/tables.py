@@ -224,11 +224,14 @@ def parse_table3(doc: LoadedDocument, region: tuple[int, int], template: str) ->
     findings: list[Finding] = []
 
     # merge consecutive label-less fragments that together make one row (wrapped numbers)
+    # (a row's figures wrapped over lines, or one figure per line as some PDF extractions give)
     merged: list[Group] = []
     for g in groups:
-        if (merged and not g.attached_text and merged[-1].n_values < ncols
-                and merged[-1].n_values + g.n_values == ncols and _all_simple(merged[-1]) and _all_simple(g)):
-            merged[-1].values.extend(g.values)
+        prev = merged[-1] if merged else None
+        if (prev is not None and not g.attached_text and not g.detached_text and prev.n_values < ncols
+                and prev.n_values + g.n_values <= ncols and all(t.kind == "num" for t in prev.values + g.values)
+                and (prev.n_values + g.n_values == ncols or len(g.values) == 1)):
+            prev.values.extend(g.values)
         else:
             merged.append(g)
     groups = merged

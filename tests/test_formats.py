@@ -157,3 +157,21 @@ def test_legacy_encodings_give_the_same_cells(original, encoding):
     meta, got = _cells(doc)
     assert meta.agency == "泰安市行政审批服务局"
     _same_t3_t4(original[1], got)
+
+
+def test_one_figure_per_line_text_gives_the_same_cells(original):
+    """Some PDF extractions put every cell on its own line."""
+    _, values = original
+    lines = _prose_head().splitlines() + ["三、收到和处理政府信息公开申请情况",
+                                          "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)",
+                                          "申请人情况", "自然人", "法人或其他组织", "总计",
+                                          "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+    for group, label, vals in _t3_rows(values):
+        lines.append(f"{group}{label}" if group and label.startswith("1.") else label)
+        lines += [str(v) for v in vals]
+    lines += ["四、政府信息公开行政复议、行政诉讼情况", "行政复议", "行政诉讼"]
+    lines += [str(values[("四", "appeals", cid)]) for *_, cid in T.t4_columns()]
+    lines += ["五、存在的主要问题及改进情况", "无。"]
+    doc = load_bytes("\n".join(lines).encode("utf-8"), "seed003-one-per-line.txt", "txt")
+    _, got = _cells(doc)
+    _same_t3_t4(values, got)
