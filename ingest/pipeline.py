@@ -6,10 +6,11 @@ transaction). After the files, the cross-year checks run for every agency whose 
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,10 +155,14 @@ def ingest_paths(
     on_file: Callable[[FileResult], None] | None = None,
     hooks: Sequence[AfterStoreHook] = (),
     store: Store | None = None,
+    workers: int | None = None,
 ) -> IngestSummary:
     """Ingest files and folders into the store under ``settings.home``.
 
-    *on_file* is called with each :class:`FileResult` as it completes (for UIs); each of *hooks*
+    Files are parsed in up to *workers* forked processes (default 1: in this process, which is
+    what a threaded caller such as the web UI needs; the CLI uses up to 2) and stored here one
+    at a time, in order. *on_file* is called with each :class:`FileResult` as it
+    completes (for UIs); each of *hooks*
     is called as ``hook(parsed, status)`` after a file is stored (the vector index plugs in
     here); a failing hook adds an error line but does not undo the save.
     """
@@ -170,10 +175,13 @@ def ingest_paths(
     summary.files = len(files)
     touched: set[str] = set()  # agencies whose cross-year checks must be redone
 
-    bar = tqdm(files, disable=not (progress and files), file=sys.stderr, unit="file", desc="ingest", dynamic_ncols=True)
-    for path in bar:
+    bar = tqdm(total=len(files), disable=not (progress and files), file=sys.stderr, unit="file", desc="ingest",
+               dynamic_ncols=True)
+    n_workers = workers if workers is not None else 1
+    for path, parsed_or_error in zip(files, _parsed_in_order(files, n_workers)):
         bar.set_postfix_str(path.name[-40:], refresh=False)
-        result = _ingest_one(path, store, hooks, touched)
+        bar.update(1)
+        result = _ingest_one(path, store, hooks, touched, parsed_or_error)
         summary.results.append(result)
         if result.status == "error":
             summary.errors.append((str(path), result.reason))
@@ -194,9 +202,39 @@ def ingest_paths(
     return summary
 
 
-def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook], touched: set[str]) -> FileResult:
+def _parse_safely(path: Path) -> tuple[ParsedReport, list[str]] | IngestError:
+    """:func:`parse_file` for a worker process: an unreadable file comes back as its error."""
     try:
-        parsed, aliases = parse_file(path)
+        return parse_file(path)
+    except IngestError as exc:
+        return exc
+    except Exception as exc:  # never let one file kill the pool
+        return IngestError(f"parse failed ({_one_line(exc)})")
+
+
+def _parsed_in_order(files: list[Path], workers: int) -> Iterator[tuple[ParsedReport, list[str]] | IngestError]:
+    """Parse files in up to ``workers`` processes (parsing PDFs is CPU-bound), yielding in order.
+    Storing stays in this process, one file at a time."""
+    if workers <= 1 or len(files) < 2:
+        for f in files:
+            yield _parse_safely(f)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_parse_safely, files, chunksize=1)
+
+
+def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook], touched: set[str],
+                parsed_or_error: tuple[ParsedReport, list[str]] | IngestError | None = None) -> FileResult:
+    try:
+        if parsed_or_error is None:
+            parsed_or_error = _parse_safely(path)
+        if isinstance(parsed_or_error, IngestError):
+            raise parsed_or_error
+        parsed, aliases = parsed_or_error
         previous = store.reports(source=parsed.doc.source)
         status = store.save(parsed, aliases)
     except IngestError as exc:

@@ -80,7 +80,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         paths: list[str | Path] = list(args.paths)
         if args.sample:
             paths += _sample_paths(stack)
-        summary = ingest_paths(paths, settings, progress=not args.no_progress, hooks=_index_hooks(settings))
+        summary = ingest_paths(paths, settings, progress=not args.no_progress, hooks=_index_hooks(settings),
+                               workers=min(2, os.cpu_count() or 1))
     print(summary.render())
     print(f"home: {settings.home}")
     return 0 if summary.stored else 1
