@@ -412,3 +412,18 @@ def test_cli_ask_prints_answer_and_json(tmp_path: Path, capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["value"] == 1 and data["citations"][0]["row"] == "三、本年度办理结果/(一)予以公开"
     assert cli(["ask", "北京市海淀区2024年新收多少件？", "--home", home]) == 3  # not found
+
+
+def test_parallel_parse_gives_the_same_store_and_keeps_errors_per_file(tmp_path: Path) -> None:
+    """Two worker processes (as `gongkai ingest` runs): same cells as one process; a bad file
+    among good ones is reported on its own line."""
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    files = [SAMPLE / "003_67b517500533bac5.txt", bad, SAMPLE / "000_17b09857f7c7bcdc.txt"]
+    one = ingest(files, replace(settings_for(tmp_path / "a")), workers=1)
+    two = ingest(files, replace(settings_for(tmp_path / "b")), workers=2)
+    assert (one.added, two.added) == (2, 2)
+    assert [p for p, _ in two.errors] == [str(bad)] and "empty" in two.errors[0][1]
+    cells = lambda s: sorted((c.source, c.table, c.row_id, c.column_id, str(c.value))  # noqa: E731
+                             for c in Store(s.db_path).cells())
+    assert cells(settings_for(tmp_path / "a")) == cells(settings_for(tmp_path / "b"))
