@@ -23,7 +23,6 @@ import dataclasses
 import json
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time

@@ -26,7 +26,7 @@ _WIDTH = str.maketrans(
 _UNIT_AFTER_DIGIT = "年月日号件条次个篇项人家期元万亿户份部名场场类余多起%"
 _SPACE_CJK = re.compile(rf"(?<=[{_CJK}“”、])[ ]+(?=[{_CJK}“”、])")
 _SPACE_DIGIT_UNIT = re.compile(rf"(?<=\d)[ ]+(?=[{_UNIT_AFTER_DIGIT}])")
-_SPACE_YEAR_DIGIT = re.compile(rf"(?<=[年月至自共计])[ ]+(?=\d)")
+_SPACE_YEAR_DIGIT = re.compile(r"(?<=[年月至自共计])[ ]+(?=\d)")
 _MULTI_SPACE = re.compile(r"[ ]{2,}")
 
 

@@ -6,7 +6,6 @@ transaction). After the files, the cross-year checks run for every agency whose 
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from collections import defaultdict

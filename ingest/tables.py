@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import templates as T
-from .digits import Number, distinct, group_totals_ok, parse_number, row_sum_ok, split_tokens
+from .digits import distinct, group_totals_ok, parse_number, row_sum_ok, split_tokens
 from .models import Cell, Finding, LoadedDocument, Section
 from .tokens import Tok, tokenize
 
@@ -628,7 +628,6 @@ def parse_stats_table(doc: LoadedDocument, region: tuple[int, int]) -> tuple[lis
     unit = ""
     label_tok: Tok | None = None
     vals: list[Tok] = []
-    parent = ""
 
     def emit() -> None:
         nonlocal vals
@@ -686,8 +685,6 @@ def parse_stats_table(doc: LoadedDocument, region: tuple[int, int]) -> tuple[lis
                 label, unit = m.group(1), m.group(2)
             else:
                 label, unit = text, ""
-            if re.match(r"^[一二三四五六七八九十]+、", label):
-                parent = label
             label_tok = t
         else:
             vals.append(t)

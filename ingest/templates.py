@@ -6,7 +6,7 @@ code base should spell out a row label. Sources: 国办公开办函〔2021〕30�
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,6 @@ def _split_text(s: str, base: int) -> list[tuple[TokKind, str, int, int]]:
             continue
         if prev in ("第",) or (prev and prev.isalpha() and prev.isascii()):
             continue
-        if txt.startswith("-") and prev and (prev.isdigit() is False) and prev not in " |" and not re.match(f"[{_CJK})]", prev):
-            # hyphen inside words like "0533-2801252" handled by digit check below
-            pass
         # "…00000002.其他法律": the last digit numbers the next label ("2.")
         if nxt == "." and re.match(f"[{_CJK}“\"(]", s[b + 1:b + 2] or ""):
             if len(txt.lstrip("-")) == 1:
@@ -95,11 +92,6 @@ def _split_text(s: str, base: int) -> list[tuple[TokKind, str, int, int]]:
         else:
             merged.append(t)
     return merged
-
-
-def _split_label_runs(s: str, base: int) -> list[tuple[TokKind, str, int, int]]:
-    """Like :func:`_split_text` but numbers inside running text are treated as label text."""
-    return _split_text(s, base)
 
 
 def tokenize(doc: LoadedDocument, start: int, end: int) -> list[Tok]:

@@ -77,10 +77,7 @@ def answer(question: str, *, home: str | None = None, settings: Settings | None 
         return a
     ctx = get_context(settings)
     q = route(question, ctx.agencies)
-    try:
-        a = _dispatch(ctx, q)
-    finally:
-        pass
+    a = _dispatch(ctx, q)
     a.interpretation = q.describe()
     a.language = q.lang
     a.seconds = round(time.perf_counter() - t0, 4)

@@ -1,5 +1,5 @@
 """Print the parsed table 三/四 of each corpus file compactly (a developer aid)."""
-import glob, re, sys
+import glob, sys
 from ingest.load import load_file
 from ingest.tables import parse_tables
 
