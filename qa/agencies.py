@@ -217,6 +217,9 @@ class AgencyIndex:
                     best = (k, inside)
                     break
         start, names = best
+        exact = {a for a in names if agencies[a] == "exact"}
+        if exact and start == i:
+            names = exact  # a name written in full beats names it is a shortening of
         how = min((agencies[a] for a in names), key=HOW_ORDER.index)
         return AgencyMatch(start, j, q[start:j], tuple(sorted(names)), how)
 
@@ -228,7 +231,8 @@ class AgencyIndex:
             for k in range(a, b):
                 taken[k] = True
         out: list[AgencyMatch] = []
-        for v, agencies in self._variants.items():
+        pool = {**{k: set(v) for k, v in self._govs.items()}, **{k: set(v) for k, v in self._variants.items()}}
+        for v, agencies in pool.items():
             L = len(v)
             if L < 3 or (L == 3 and v[-1] not in "县区市镇乡"):
                 continue

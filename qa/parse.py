@@ -318,7 +318,7 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         label = next((c.label.split("/")[-1] for c in T.T3_COLUMNS if c.id == cid), "法人或其他组织(5列合计)")
         if cid == "orgs":
             label = "法人或其他组织(5列合计)"
-        plan.measures = [replace(m, column=cid, column_label=label) if m.table == "三" else m for m in plan.measures]
+        plan.column, plan.column_label = cid, label
         if len(cols) > 1 and len({c[0] for c in cols}) > 1:
             plan.notes.append("问题中有多个申请人类别,只按第一个作答" if lang == "zh" else
                               "several applicant columns named; the first is used")
@@ -386,6 +386,9 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         t.take(unit.start(), unit.end())
     plan.unconsumed = _leftover(t, lang)
     _inherit(plan, prev)
+    if plan.column:
+        plan.measures = [replace(m, column=plan.column, column_label=plan.column_label) if m.table == "三" else m
+                         for m in plan.measures]
     _settle_op(plan)
     return plan
 
@@ -433,11 +436,10 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
         plan.inherited.append("指标" if zh else "figure")
         if plan.op == Op.VALUE and prev.op in (Op.RATIO, Op.MAX, Op.MIN, Op.RANK, Op.SERIES, Op.SUM):
             plan.op = prev.op
-    elif plan.measures and prev.measures and all(m.id == "new" for m in plan.measures) and \
-            plan.measures[0].column and re.search(r"其中|of (?:which|them|these)", plan.q):
-        # "其中自然人多少？" — the column applies to the previous figure
-        plan.measures = [replace(m, column=plan.measures[0].column, column_label=plan.measures[0].column_label)
-                         for m in prev.measures]
+    elif plan.measures and prev.measures and all(m.id == "new" for m in plan.measures) and plan.column \
+            and re.search(r"其中|of (?:which|them|these)", plan.q):
+        # "其中自然人申请多少？" — the column applies to the previous figure
+        plan.measures = list(prev.measures)
         plan.inherited.append("指标" if zh else "figure")
     if not plan.subjects and prev.subjects:
         plan.subjects = [replace(s, how=s.how) for s in prev.subjects]

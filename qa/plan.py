@@ -121,6 +121,8 @@ class QueryPlan:
     unconsumed: list[str] = field(default_factory=list)  # content words the parser could not place
     inherited: list[str] = field(default_factory=list)  # parts taken from the previous question
     notes: list[str] = field(default_factory=list)
+    column: str | None = None  # applicant column of table 三 named in the question (natural_person … / orgs)
+    column_label: str = ""
     unit_hint: str | None = None  # 篇 / 次 … for prose numbers
     prose_terms: list[str] = field(default_factory=list)  # the words a prose answer must stand with
 

@@ -48,7 +48,7 @@ _RESULTS = (
 _GROUPS = (
     ("litigation_after_review", "复议后(?:提起)?(?:行政)?诉讼|复议后起诉", "(?:lawsuits?|litigation|cases?) (?:filed |brought )?after (?:an? )?(?:administrative )?review",
      "行政诉讼(复议后起诉)", "lawsuits after review"),
-    ("litigation_direct", "未经复议(?:直接)?起诉|直接起诉", "direct(?:ly)? (?:lawsuits?|litigation|filed|brought)|(?:lawsuits?|litigation|cases?) (?:filed |brought )?directly|without (?:prior )?(?:administrative )?review",
+    ("litigation_direct", "未经复议(?:直接)?起诉|直接起诉", r"direct(?:ly)? (?:lawsuits?|litigation|filed|brought)|(?:lawsuits?|litigation|cases?)(?: \w+){0,3} directly|without (?:prior )?(?:administrative )?review",
      "行政诉讼(未经复议直接起诉)", "direct lawsuits"),
     ("review", "行政复议|复议", "administrative review|reconsideration|appeals?", "行政复议", "administrative reviews"),
 )
