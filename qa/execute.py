@@ -184,6 +184,15 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
             units.append(Unit(s.mention, members))
             continue
         cands = [a for a in s.agencies if a in by_agency]
+        if s.how == "region":
+            if plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS, Op.SUM, Op.MAX, Op.MIN, Op.RANK, Op.SERIES):
+                units.append(Unit(s.mention, cands))  # "上海的年报有几份": every agency of that place
+                continue
+            lst = "、".join(cands)
+            return Scope([], [], [], notes, Answer(plan.question, _t(
+                plan, f"没有“{s.mention}”本级政府的报告;该地有报告的机关:{lst}。请指明是哪一个。",
+                f"There is no report of the government of “{s.mention}”; agencies there with reports: {lst}. "
+                f"Please say which."), K.AMBIGUOUS))
         if len(cands) > 1 and asked_years:
             with_year = [a for a in cands if any(r.year in asked_years for r in by_agency[a])]
             if len(with_year) == 1:
