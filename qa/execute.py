@@ -298,6 +298,11 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
         return _findings(plan, store, scope)
     if plan.op in (Op.COUNT, Op.LIST):
         return _count(plan, scope)
+    per_agency = all(len(u.agencies) == 1 for u in scope.units)
+    if per_agency and plan.op not in (Op.MAX, Op.MIN, Op.RANK, Op.METADATA):
+        miss = missing_years_answer(plan, scope, all_reports)
+        if miss is not None and (plan.op != Op.SERIES or not scope.reports):
+            return _with_plan(plan, miss, scope)
     if not scope.reports:
         have = sorted({r.year for r in all_reports if r.year})
         return _with_plan(plan, Answer(plan.question, _t(
@@ -306,11 +311,6 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
             f"{', '.join(map(str, have))}."), K.NOT_FOUND), scope)
     if plan.op == Op.METADATA:
         return _metadata(plan, scope)
-    per_agency = all(len(u.agencies) == 1 for u in scope.units)
-    if per_agency and plan.op not in (Op.MAX, Op.MIN, Op.RANK):
-        miss = missing_years_answer(plan, scope, all_reports)
-        if miss is not None:
-            return _with_plan(plan, miss, scope)
     src = _Cells(store, scope.reports, _tables_for(plan.measures + ([plan.denominator] if plan.denominator else [])))
     op = plan.op
     if op == Op.VALUE:

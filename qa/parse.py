@@ -277,6 +277,13 @@ def _columns(t: _Text, lang: str) -> list[tuple[str, str, tuple[int, int]]]:
     return sorted(out, key=lambda c: c[2])
 
 
+_KIND_WORD = re.compile(r"街道办事处|街道办|街道|乡镇|镇人民政府|镇政府|片区管理局|片区|乡人民政府|"
+                        r"street offices?|towns(?:hips)?|bureaus?", re.I)
+_KIND_OF = {"街道办事处": "街道", "街道办": "街道", "乡镇": "镇", "镇人民政府": "镇", "镇政府": "镇", "片区管理局": "片区",
+            "乡人民政府": "乡", "street office": "街道", "street offices": "街道", "town": "镇", "towns": "镇",
+            "township": "镇", "townships": "镇", "bureau": "局", "bureaus": "局"}
+
+
 # ------------------------------------------------------------------------------------ the parser
 def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -> QueryPlan:
     W = words()
@@ -313,7 +320,14 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         for hit in t.finditer(W.ops[name]):
             if plan.op == Op.VALUE:  # the first named wins: "哪些报告勾稽关系不成立" is about findings
                 plan.op = {"findings": Op.FINDINGS, "metadata": Op.METADATA, "count": Op.COUNT, "list": Op.LIST}[name]
-            t.take(hit.start(), hit.end())
+            t.take_match(hit)
+    if plan.op in (Op.COUNT, Op.LIST) and not any(not s.is_group for s in plan.subjects):
+        # "街道办事处的年报有几份" / "How many street office reports": a kind of agency
+        for g in t.finditer(_KIND_WORD):
+            kind = _KIND_OF.get(g.group(0).lower(), g.group(0))
+            plan.subjects.append(Subject(g.group(0), [], "group", group_kind=kind))
+            t.take(g.start(), g.end())
+            break
 
     # applicant columns first: figure patterns must not reach across them ("收到自然人的申请")
     cols = _columns(t, lang)
@@ -458,6 +472,10 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
         plan.lang = prev.lang
         zh = plan.lang == "zh"
     agencies_named = [s for s in plan.subjects if not s.is_group]
+    if plan.op == Op.VALUE and not plan.measures and not plan.unconsumed and not plan.column \
+            and prev.op in (Op.COUNT, Op.LIST, Op.FINDINGS, Op.METADATA):
+        plan.op = prev.op  # "2023年呢？" after "2024年有几份年报？"
+        plan.inherited.append("问法" if zh else "question")
     if not plan.measures and not plan.unconsumed and prev.measures and plan.op not in (Op.FINDINGS, Op.METADATA, Op.COUNT, Op.LIST):
         plan.measures = list(prev.measures)
         plan.denominator = plan.denominator or prev.denominator
@@ -473,7 +491,9 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
     if not plan.subjects and prev.subjects:
         plan.subjects = [replace(s, how=s.how) for s in prev.subjects]
         plan.inherited.append("机关" if zh else "agency")
-    elif agencies_named and prev.subjects and re.search(r"(?:和|跟|与|同)\S{0,20}(?:比|相比|对比)|compared? (?:to|with)|versus|\bvs\b", plan.q):
+    elif len(agencies_named) == 1 and len([s for s in prev.subjects if not s.is_group]) == 1 and (
+            plan.op == Op.DIFF or re.search(r"(?:和|跟|与|同)\S{0,20}(?:比|相比|对比)|compared? (?:to|with)|versus|\bvs\b", plan.q)):
+        # "和淮安市比呢？" / "淮安市多几件？": the agency named against the one before
         plan.subjects = [s for s in prev.subjects if not s.is_group] + agencies_named
         plan.inherited.append("机关" if zh else "agency")
         plan.op = Op.DIFF
@@ -484,6 +504,11 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
 
 def _settle_op(plan: QueryPlan) -> None:
     """What the parts imply when no operation word said it."""
+    agencies_named = [s for s in plan.subjects if not s.is_group]
+    if plan.op == Op.DIFF and len(plan.years.years) == 1 and len(agencies_named) <= 1 and len(plan.measures) == 1:
+        y = plan.years.years[0]  # "2024年新收同比变化" / "比23年": one year named → against the year before
+        plan.years = Years(YearMode.GIVEN, [y - 1, y], text=plan.years.text)
+        plan.notes.append(f"与上一年({y - 1}年)比较" if plan.lang == "zh" else f"compared with the year before ({y - 1})")
     agencies_named = [s for s in plan.subjects if not s.is_group]
     group = any(s.is_group for s in plan.subjects)
     if plan.op in (Op.FINDINGS, Op.METADATA, Op.COUNT, Op.LIST):
