@@ -166,7 +166,7 @@ def pre2019_figure(store: Store, report: ReportRow, indicator_ids: tuple[str, ..
     if not cells:
         return Figure(None, [], missing=True)
     for iid in indicator_ids:
-        hit = [c for c in cells if c.row_id == f"pre2019.{iid}" and c.column_id in ("value", "year")]
+        hit = [c for c in cells if c.row_id in (iid, f"pre2019.{iid}") and c.column_id in ("current", "value", "year")]
         if hit:
             return _combine(hit[:1], derived=False, how="", lang=lang)
     best = best_indicator(cells, question)
@@ -183,7 +183,7 @@ def best_indicator(cells: list[StoredCell], question: str) -> StoredCell | None:
     qb = {q[i:i + 2] for i in range(len(q) - 1)}
     best, best_score = None, 0.0
     for c in cells:
-        if c.column_id not in ("value", "year"):
+        if c.column_id not in ("current", "value", "year"):
             continue
         label = re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.、]?|其中:?|\(.*?\)", "", c.row)
         lb = {label[i:i + 2] for i in range(len(label) - 1)}
