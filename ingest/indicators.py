@@ -81,12 +81,7 @@ class Row:
 
     @property
     def core(self) -> str:
-        """The label without 其中, ordinal, explanatory brackets and spaces: "网站公开"."""
-        t = re.sub(r"\s+", "", self.label)
-        t = _ORDINAL.sub("", t)
-        t = _QIZHONG.sub("", t)
-        t = re.sub(r"[((][^()()]*[))]", "", t)
-        return t
+        return core_label(self.label)
 
     @property
     def is_heading(self) -> bool:
@@ -106,6 +101,21 @@ class Layout:
     start: int
     end: int
     mode: str  # "cells" | "spaced" | "glued"
+
+
+def core_label(label: str) -> str:
+    """The label without 其中, ordinal, explanatory brackets and spaces: "其中:1.网站公开" → "网站公开"."""
+    t = re.sub(r"\s+", "", label)
+    t = _ORDINAL.sub("", t)
+    t = _QIZHONG.sub("", t)
+    t = re.sub(r"[((][^()()]*[))]", "", t)
+    return t
+
+
+def readings_in_note(note: str) -> list[tuple[str, ...]]:
+    """The readings an ambiguous cell lists ("readings: 0,空 / 空,0") as tuples of strings."""
+    m = re.search(r"readings: ([^;]*)", note)
+    return [tuple(r.strip().split(",")) for r in m.group(1).split(" / ")] if m else []
 
 
 def _column_id(label: str, i: int) -> str:

@@ -1,0 +1,228 @@
+"""The pre-2019 统计表 / 附表 of every corpus report against values read off the documents by hand.
+
+``fixtures/expected_new/<file>.json`` were written by colleagues reading each raw file (and its
+HTML twin) by hand, independently of the parser: every indicator the table prints, with its
+printed label, ordinal, unit, canonical id and one value per printed value column. 002 and
+pingtan-syq-2018 are checked in ``test_tables_corpus.py`` (``expected_cells.json``).
+
+Every cell must come back ``exact`` with the hand-read value, except the few listed in
+``KNOWN_AMBIGUOUS``, which must be ``ambiguous`` and list the hand-read value among their readings.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest import templates as T
+from ingest.indicators import core_label, match_indicator, parse_indicator_table, read_layout, readings_in_note
+from ingest.load import load_file
+from ingest.meta import extract_meta
+from ingest.normalize import unify_width
+from ingest.synth_pre2019 import regenerate
+from ingest.tables import parse_tables
+
+from conftest import CORPUS, needs_corpus
+
+EXP_DIR = Path(__file__).parent / "fixtures" / "expected_new"
+EXPECTED = {d["source"]: d for d in (json.loads(p.read_text("utf-8")) for p in sorted(EXP_DIR.glob("*.json")))
+            if d.get("template") == "pre2019"}
+CASES = sorted([(src, src) for src in EXPECTED] +
+               [(twin, src) for src, d in EXPECTED.items() for twin in d.get("same_as") or ()])
+# Cells no reading of the file can settle, with the reason; they must be ambiguous (never a guess).
+KNOWN_AMBIGUOUS = {
+    ("pingtan-syq-2013.txt", "政府公报公开"):
+        "the TXT prints ONE figure ('条 0') for two columns; whitespace cannot say which cell is the "
+        "blank one (the HTML twin shows it: 2013年度 0, 历年累计 blank), and no identity decides",
+}
+# every corpus report with a pre-2019 table (layouts for the generator)
+LAYOUTS = ["002_ce2193055e7efe2f.txt", "pingtan-syq-2018.txt"] + [c[0] for c in CASES]
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            doc = load_file(CORPUS / name)
+            meta = extract_meta(doc)
+            cells, findings = parse_tables(doc, [], meta.template)
+            cache[name] = (doc, meta, [c for c in cells if c.table == "统计表"], findings)
+        return cache[name]
+    return get
+
+
+def _rows(cells):
+    """Cells grouped by printed row, in table order: [(row label, row id, {column: cell})]."""
+    out, index = [], {}
+    for c in cells:
+        key = (c.row_id, c.row)
+        if key not in index:
+            index[key] = len(out)
+            out.append((c.row, c.row_id, {}))
+        out[index[key]][2][c.column] = c
+    return out
+
+
+def _norm(label: str) -> str:
+    return core_label(unify_width(label))
+
+
+def _fmt(v) -> str:
+    return "空" if v is None else str(v)
+
+
+@needs_corpus
+@pytest.mark.parametrize("name,src", CASES)
+def test_every_printed_indicator(parsed, name, src):
+    exp = EXPECTED[src]
+    doc, meta, cells, _ = parsed(name)
+    assert meta.template == "pre2019"
+    rows = _rows(cells)
+    want = exp["indicators"]
+    assert [core_label(r[0]) for r in rows] == [_norm(i["label"]) for i in want], "rows differ (missing, extra, order)"
+    problems = []
+    for (row, rid, by_col), ind in zip(rows, want):
+        where = f"{ind['ordinal']}{ind['label']}"
+        # the printed label is kept: ordinal and all
+        if ind["ordinal"] and unify_width(ind["ordinal"]).strip() not in row:
+            problems.append(f"{where}: ordinal lost from printed label {row!r}")
+        if ind.get("canonical"):
+            if rid != ind["canonical"]:
+                problems.append(f"{where}: row_id {rid}, expected {ind['canonical']}")
+        elif not rid.startswith("named:"):
+            problems.append(f"{where}: mapped to {rid}, hand reader found no canonical id")
+        for col, value in ind["values"].items():
+            c = by_col.get(col)
+            if c is None:
+                problems.append(f"{where} / {col}: no cell")
+                continue
+            if ind.get("unit") and not c.note.endswith(f"unit {unify_width(ind['unit'])}"):
+                problems.append(f"{where}: unit not kept ({c.note})")
+            if (name, ind["label"]) in KNOWN_AMBIGUOUS:
+                reading = [_fmt(ind["values"][k]) for k in exp["value_columns"]]
+                if c.status != "ambiguous" or c.value is not None:
+                    problems.append(f"{where} / {col}: should be ambiguous, got {c.value} {c.status}")
+                elif tuple(reading) not in readings_in_note(c.note):
+                    problems.append(f"{where} / {col}: hand-read {reading} not among the readings: {c.note}")
+                continue
+            if c.status != "exact" or c.value != value:
+                problems.append(f"{where} / {col}: expected {value} exact, got {c.value} {c.status} ({c.note})")
+            if "why:" not in c.note:
+                problems.append(f"{where} / {col}: note does not say why ({c.note})")
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+@needs_corpus
+@pytest.mark.parametrize("src", sorted(s for s, d in EXPECTED.items() if d.get("same_as")))
+def test_html_gives_the_same_cells_as_the_text(parsed, src):
+    """The crawled page's real <table> and the page text give the same indicators; where the text
+    cannot decide (a blank cell in spaced text), the page's value is among the text's readings."""
+    _, _, txt, _ = parsed(src)
+    for twin in EXPECTED[src]["same_as"]:
+        _, _, html, _ = parsed(twin)
+        t = {(c.row_id, c.column_id): c for c in txt}
+        h = {(c.row_id, c.column_id): c for c in html}
+        assert t.keys() == h.keys()
+        for key, tc in t.items():
+            hc = h[key]
+            assert core_label(tc.row) == core_label(hc.row) and tc.column == hc.column
+            assert hc.status == "exact", (twin, key, hc.note)
+            if tc.status == "exact":
+                assert tc.value == hc.value, (key, tc.value, hc.value)
+            else:
+                row_cells = [h[(key[0], cid)] for cid in ("current", "cumulative") if (key[0], cid) in h]
+                assert tuple(_fmt(c.value) for c in row_cells) in readings_in_note(tc.note), (key, tc.note)
+        blank = [c for c in html if c.value is None]
+        assert all(c.status == "exact" for c in blank)  # a blank 历年累计 stays blank (None), not 0
+
+
+@needs_corpus
+def test_glued_digits_split_by_identities_and_prose(parsed):
+    _, _, cells, _ = parsed("pingtan-xian-2011.txt")
+    web = {c.column_id: c for c in cells if c.row_id == "proactive_website"}
+    assert (web["current"].value, web["cumulative"].value) == (418, 1509)
+    assert web["current"].raw == "4181509"  # the next row's ordinal "2." is not a digit of the value
+    assert "pre2019.proactive_channels" in web["current"].note
+    _, _, cells, _ = parsed("pingtan-syq-2017.txt")
+    tot = {c.column_id: c for c in cells if c.row_id == "proactive_total"}
+    assert (tot["current"].value, tot["cumulative"].value) == (2122, 10037)
+    assert "the text says" in tot["current"].note and "2122" in tot["current"].note
+
+
+@needs_corpus
+def test_prose_that_disagrees_with_the_table_is_a_finding(parsed):
+    _, _, _, findings = parsed("pingtan-syq-2013.txt")
+    got = {(f.row, f.reported, f.computed) for f in findings if f.rule == "pre2019.prose_vs_table"}
+    assert got == {("主动公开信息数", "72804", "4970"), ("行政复议数", "0", "1")}
+    for name in ("pingtan-xian-2011.txt", "pingtan-syq-2017.txt", "pingtan-gaj-2013.txt", "pingtan-jtj-2018.txt",
+                 "pingtan-syq-2018.txt"):
+        _, _, _, findings = parsed(name)
+        assert not [f for f in findings if f.rule == "pre2019.prose_vs_table"], name
+
+
+@needs_corpus
+def test_cut_off_table_stores_what_is_there(parsed):
+    _, _, cells, findings = parsed("pingtan-jiaoyu-2011.txt")
+    rows = _rows(cells)
+    assert [r[1] for r in rows] == ["proactive_total", "proactive_website", "proactive_gazette",
+                                    "requests_received", "requests_in_person"]
+    assert not any("附件" in c.row for c in cells)
+
+
+def test_vocabulary_is_data(monkeypatch):
+    """A new printed variant is one string in templates.PRE2019_INDICATORS."""
+    assert match_indicator("依申请公开受理件数") is None
+    entries = tuple(T.Indicator(i.id, i.label, i.keys + ("依申请公开受理件数",), i.ask, i.under, i.prose)
+                    if i.id == "requests_received" else i for i in T.PRE2019_INDICATORS)
+    monkeypatch.setattr(T, "PRE2019_INDICATORS", entries)
+    assert match_indicator("依申请公开受理件数").id == "requests_received"
+    # the longest key wins; "under" keeps a generic word where it belongs
+    monkeypatch.undo()
+    assert match_indicator("接受行政诉讼、举报数").id == "complaints"
+    assert match_indicator("同意部分公开答复数").id == "partly_granted"
+    assert match_indicator("其他") is None
+    # question words route to the indicator
+    ask = next(i for i in T.PRE2019_INDICATORS if i.id == "requests_received").ask
+    assert any(re.search(a, "2013年收到多少申请") for a in ask)
+
+
+@needs_corpus
+def test_regenerated_layouts_never_give_a_wrong_exact_number():
+    """Each corpus pre-2019 layout, refilled with fresh numbers that satisfy the identities:
+    every cell comes back exact and right, or ambiguous — never exact and wrong."""
+    rng = random.Random(20190)
+    docs = [load_file(CORPUS / n) for n in LAYOUTS]
+    total = right = ambiguous = 0
+    wrong = []
+    for k in range(200):
+        doc = docs[k % len(docs)]
+        new, truth, layout = regenerate(doc, rng)
+        cells, _ = parse_indicator_table(new)
+        rows = _rows(cells)
+        data = [r for r in layout.rows if r.is_data]
+        assert [core_label(r[0]) for r in rows] == [r.core for r in data], doc.source
+        for i, (_, _, by_col) in enumerate(rows):
+            for c in by_col.values():
+                total += 1
+                if c.status == "ambiguous":
+                    ambiguous += 1
+                elif c.value == truth[(i, c.column_id)]:
+                    right += 1
+                else:
+                    wrong.append((doc.source, c.row, c.column, truth[(i, c.column_id)], c.value, c.note))
+    print(f"\n200 regenerated pre-2019 reports, {total} cells: exact and right {right / total:.2%}, "
+          f"ambiguous {ambiguous / total:.2%}, exact and wrong {len(wrong)}")
+    assert not wrong, wrong[:5]
+    assert right / total > 0.9
+
+
+@needs_corpus
+def test_every_corpus_layout_is_read():
+    for name in LAYOUTS:
+        layout = read_layout(load_file(CORPUS / name))
+        assert layout is not None and sum(r.is_data for r in layout.rows) >= 5, name
