@@ -602,14 +602,14 @@ def cells_from_layout(doc: LoadedDocument, layout: Layout) -> tuple[list[Cell], 
         if len(cs) == 1:
             vals: Reading = cs[0]
             status = "exact"
-            reason = (why[i][-1] if why[i] else how[i])
+            reason = " → ".join(why[i]) if why[i] else how[i]
             if r.note and any("guessed" in n for n in r.note) and len([v for v in r.values if v.text]) < ncols:
                 status = "ambiguous"
             final[r.id] = vals
         else:
             vals = (None,) * ncols
             status = "ambiguous"
-            reason = (why[i][-1] if why[i] else how[i]) + (
+            reason = (" → ".join(why[i]) if why[i] else how[i]) + (
                 f"; readings: {' / '.join(_fmt_reading(c) for c in cs[:8])}" if cs else "; no reading fits")
         if not r.label:
             status = "ambiguous"  # figures with no label: nothing confirms where they belong
