@@ -34,7 +34,7 @@ _MONEY = ("元", "万元")
 _DASHES = {"—", "-", "–", "——", "/", "\\", "无"}
 # header: 指标名称 (计量)单位 then the value columns
 _COLS = r"(?:\d{4}年度?|本年度?|历年累计|年末统计|统计数|数量|上年度?)"
-_HEADER = re.compile(rf"(?:指标名称|统计指标|指标)(?:计量)?单位(?P<cols>{_COLS}+)")
+_HEADER = re.compile(rf"(?:(?:指标名称|统计指标|项目名称|统计项目)(?:计量单位|单位)?|指标(?:计量单位|单位))(?P<cols>{_COLS}+)")
 _COL_ONE = re.compile(_COLS)
 # where a flat table stops: the page's attachment links, a signature date, a sentence
 _STOP = re.compile(r"附件下载|附件\d*[::]|^注[::]|。|填报人|审核人|联系电话|[○〇零][一二三四五六七八九十]|"
@@ -44,7 +44,7 @@ _LEX = re.compile(
     r"|(?P<paren>[((][^()()]{0,80}[))])"
     r"|(?P<ord>\d+)[.、](?=\s?[^\d\s.、|])"
     r"|(?P<date>\d+(?=[年月日]))"
-    r"|(?P<num>\d+(?:\.\d+)?)"
+    r"|(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)"
     r"|(?P<text>[^\d\s|((]+)")
 _ORDINAL = re.compile(r"^(?:其中[::]?)?\s*(?:(?P<cn>[一二三四五六七八九十]+)、|[((](?P<paren>[一二三四五六七八九十]+)[))]"
                       r"|(?P<num>\d+)[.、])\s*")
@@ -78,6 +78,7 @@ class Row:
     parent: "Row | None" = None
     id: str = ""
     note: list[str] = field(default_factory=list)
+    guessed: bool = False  # the split between this row's figures and the next ordinal was guessed
 
     @property
     def core(self) -> str:
@@ -89,7 +90,8 @@ class Row:
 
     @property
     def is_data(self) -> bool:
-        return bool(self.core) and (bool(self.unit) or bool(self.values)) and not self.is_heading
+        has_label = bool(self.core) or any(v.text for v in self.values)  # a row may have lost its label
+        return has_label and (bool(self.unit) or bool(self.values)) and not self.is_heading
 
 
 @dataclass
@@ -121,6 +123,8 @@ def readings_in_note(note: str) -> list[tuple[str, ...]]:
 def _column_id(label: str, i: int) -> str:
     if "累计" in label:
         return "cumulative"
+    if label.startswith("上年"):
+        return "previous"
     if re.fullmatch(r"\d{4}年度?|本年度?|年末统计|统计数|数量", label):
         return "current"
     return f"col{i + 1}"
@@ -137,6 +141,12 @@ def find_header(text: str) -> tuple[int, int, list[tuple[str, str]]] | None:
         return None
     cols = [c for c in _COL_ONE.findall(m.group("cols"))]
     columns = [(c, _column_id(c, i)) for i, c in enumerate(cols)]
+    years = [(int(c[:4]), i) for i, (c, _) in enumerate(columns) if re.match(r"\d{4}", c)]
+    if sum(1 for _, cid in columns if cid == "current") > 1 and years:
+        # "2016年 2017年": the latest year is the report's; the others keep their year
+        latest = max(years)[1]
+        columns = [(c, "current" if i == latest else (f"year_{c[:4]}" if re.match(r"\d{4}", c) else cid))
+                   for i, (c, cid) in enumerate(columns)]
     if sum(1 for _, cid in columns if cid == "current") > 1:
         return None
     return keep[m.start()][0], keep[m.end() - 1][0] + 1, columns
@@ -167,6 +177,9 @@ def _set_parent(row: Row, prev: list[Row]) -> None:
     """Sub-row structure: 其中 → child of the row above; "2." → sibling of the nearest "1."."""
     row.marker, row.number, row.qizhong = _marker(row.label)
     last = prev[-1] if prev else None
+    if not row.label.strip():
+        row.parent = last.parent if last is not None else None  # a lost label: among its neighbours
+        return
     if row.qizhong:
         row.parent = last
         return
@@ -244,7 +257,7 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                 break  # text after a real grid: the table is over
             a = max(ln.start, h_end)
             pieces = [(doc.text[a:ln.end], a)]
-        for text, base in pieces:
+        for k, (text, base) in enumerate(pieces):
             if stop:
                 break
             in_cell = ln.cells is not None
@@ -252,7 +265,9 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
             if in_cell:
                 c = s.strip()
                 if c == "":
-                    if cur is not None:
+                    if k == 0 and len(pieces) > 1 and any(x.strip() for x, _ in pieces[1:]):
+                        new_row("", base, ln.line_no, ln.page)  # a grid row whose label cell is empty
+                    elif cur is not None:
                         cur.values.append(Val("", base, base, ln.line_no, ln.page, True, False))
                     continue
                 if c in _DASHES:
@@ -284,14 +299,18 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                     glued = False
                     continue
                 if kind in ("text", "paren", "date"):
-                    if kind == "text" and _STOP.search(tok) and (any(r.is_data for r in rows) or cur is not None):
+                    if (kind == "text" and _STOP.search(tok) or kind == "date" and len(tok) == 4) and (
+                            any(r.is_data for r in rows) or cur is not None):
                         stop = True
                         break
                     if kind == "text" and cur is not None and tok in _UNITS and not cur.unit and not cur.values \
                             and cur.core:
                         cur.unit = tok
-                    elif kind == "text" and tok in _DASHES and cur is not None and not cur.unit:
+                    elif kind == "text" and tok in _DASHES and cur is not None and not cur.unit and not cur.values:
                         cur.unit = "—"
+                    elif kind == "text" and tok in _DASHES and cur is not None:
+                        # "—" / "/" in a value position: a cell that holds no figure (not 0)
+                        cur.values.append(Val("", a, b, ln.line_no, ln.page, True, glued))
                     elif cur is None or cur.values or cur.unit:
                         new_row(tok, a, ln.line_no, ln.page)
                     else:
@@ -303,18 +322,18 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                     cur.label, cur.unit = _split_unit(cur.label)
                 if kind == "ord":
                     digits = m.group("ord")
-                    vals_part, ordinal = digits, ""
-                    if cur is not None and (cur.values or cur.unit):
+                    vals_part, ordinal = "", digits
+                    if cur is not None and (cur.values or cur.unit or cur.core):
+                        # digits before "N." may be the row's values run into the next ordinal
                         _set_parent(cur, rows)
                         exp = [str(x) for x in _expected_ordinals(rows + [cur])]
                         hit = next((e for e in exp if digits.endswith(e)), None)
-                        if hit is None:
+                        if hit is None and len(digits) > 1:
                             hit = digits[-1]
-                            if len(digits) > 1:
-                                cur.note.append(f"ordinal of the next row guessed as {hit}.")
+                            cur.note.append(f"ordinal of the next row guessed as {hit}.")
+                            cur.guessed = True
+                        hit = hit or digits
                         vals_part, ordinal = digits[: len(digits) - len(hit)], hit
-                    else:
-                        vals_part, ordinal = "", digits
                     if vals_part:
                         cur.values.append(Val(vals_part, a, a + len(vals_part), ln.line_no, ln.page, False, glued))
                     o_start = a + len(vals_part)
@@ -328,7 +347,7 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                 # a number
                 if cur is None:
                     cur = Row("", a, ln.line_no, ln.page)
-                cur.values.append(Val(tok, a, b, ln.line_no, ln.page, False, glued))
+                cur.values.append(Val(tok.replace(",", ""), a, b, ln.line_no, ln.page, False, glued))
                 glued = True
                 end = b
     flush()
@@ -367,9 +386,14 @@ def match_indicator(core: str, parent_id: str = "") -> T.Indicator | None:
 
 def _assign_ids(rows: list[Row]) -> None:
     used: dict[tuple[str, int], Row] = {}
+    prev_core = ""
     for r in rows:
         if not r.is_data:
             continue
+        if not r.core:
+            r.id = f"named:(无标签,{prev_core}之后)"
+            continue
+        prev_core = r.core
         pid = r.parent.id if r.parent is not None and r.parent.id and not r.parent.id.startswith("named:") else ""
         ind = match_indicator(r.core, pid)
         rid = ind.id if ind else ""
@@ -454,7 +478,7 @@ def _fmt_reading(r: Reading) -> str:
 
 # ------------------------------------------------------------------------------ identities
 def _identity_rows(rows: list[Row]) -> list[tuple[T.IndicatorIdentity, Row, list[Row]]]:
-    by_id = {r.id: r for r in rows if r.id and not r.id.startswith("named:")}
+    by_id = {r.id: r for r in rows if r.id and not r.id.startswith("named:") and not r.guessed}
     out = []
     for ident in T.PRE2019_IDENTITIES:
         lhs = by_id.get(ident.lhs)
@@ -599,21 +623,23 @@ def cells_from_layout(doc: LoadedDocument, layout: Layout) -> tuple[list[Cell], 
     for i, r in enumerate(rows):
         cs = cands[i]
         raw = " ".join(v.text or "∅" for v in r.values)
-        if len(cs) == 1:
+        confirm = _confirm_unlabelled(r, cs, rows, cands, ncols) if not r.core and len(cs) == 1 else ""
+        if len(cs) == 1 and not r.guessed and r.core:
             vals: Reading = cs[0]
             status = "exact"
             reason = " → ".join(why[i]) if why[i] else how[i]
-            if r.note and any("guessed" in n for n in r.note) and len([v for v in r.values if v.text]) < ncols:
-                status = "ambiguous"
             final[r.id] = vals
+        elif confirm:
+            vals, status, reason = cs[0], "inferred", confirm
         else:
             vals = (None,) * ncols
             status = "ambiguous"
             reason = (" → ".join(why[i]) if why[i] else how[i]) + (
                 f"; readings: {' / '.join(_fmt_reading(c) for c in cs[:8])}" if cs else "; no reading fits")
-        if not r.label:
-            status = "ambiguous"  # figures with no label: nothing confirms where they belong
-            reason = "figures without a row label; " + reason
+            if r.guessed:
+                reason = "the next row's ordinal had to be guessed; " + reason
+            if not r.label:
+                reason = "figures without a row label; " + reason
         one_per_cell = len(r.values) == ncols
         for ci, (col, cid) in enumerate(cols):
             v = r.values[ci] if one_per_cell else (r.values[0] if r.values else None)
@@ -654,6 +680,38 @@ def cells_from_layout(doc: LoadedDocument, layout: Layout) -> tuple[list[Cell], 
                                     f"'{f.quote}' ({f.value})", table=TABLE, row=r.label.strip(),
                                     column=cols[cids.index(col)][0], reported=str(v), computed=str(f.value)))
     return cells, findings
+
+
+def _confirm_unlabelled(r: Row, cs: list[Reading], rows: list[Row], cands: dict[int, list[Reading]],
+                        ncols: int) -> str:
+    """A row that lost its label is placed as a sub-row of its parent only when the parent's
+    identity holds with it and fails without it (its figures are what the siblings leave)."""
+    p = r.parent
+    if p is None:
+        return ""
+    ident = next((x for x in T.PRE2019_IDENTITIES if x.lhs == p.id and x.rel == "="), None)
+    if ident is None:
+        return ""
+    index = {id(x): i for i, x in enumerate(rows)}
+    sibs = [x for x in rows if x.parent is p and x is not r]
+    if id(p) not in index or any(len(cands[index[id(x)]]) != 1 for x in sibs + [p]):
+        return ""
+    if any(x.id not in ident.rhs for x in sibs):
+        return ""
+    top = cands[index[id(p)]][0]
+    parts = [cands[index[id(x)]][0] for x in sibs]
+    with_it = without = True
+    for c in range(ncols):
+        vals = [top[c]] + [q[c] for q in parts] + [cs[0][c]]
+        if any(v is None for v in vals):
+            continue
+        s = sum(q[c] for q in parts)
+        with_it &= s + cs[0][c] == top[c]
+        without &= s == top[c]
+    if with_it and not without:
+        return (f"row label missing in source; placed as a sub-row of {p.label.strip()} because "
+                f"{ident.name} holds with it and fails without it")
+    return ""
 
 
 def _is_decimal(v) -> bool:

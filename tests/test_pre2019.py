@@ -226,3 +226,27 @@ def test_every_corpus_layout_is_read():
     for name in LAYOUTS:
         layout = read_layout(load_file(CORPUS / name))
         assert layout is not None and sum(r.is_data for r in layout.rows) >= 5, name
+
+
+def _grid_doc(rows):
+    from ingest.load import load_bytes
+
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    html = ("<html><body><p>平潭县某局2013年政府信息公开工作年度报告</p><p>政府信息公开情况统计表</p>"
+            f"<table>{body}</table><p>附件下载</p></body></html>")
+    return load_bytes(html.encode("utf-8"), "grid.html", "html")
+
+
+def test_a_row_that_lost_its_label_is_inferred_only_when_an_identity_confirms_it():
+    head = ["指标名称", "计量单位", "2013年度", "历年累计"]
+    rows = [head, ["受理依申请公开信息总数", "条", "5", "9"], ["其中:1.当面申请数", "条", "2", "3"],
+            ["", "条", "3", "6"], ["3.信函申请数", "条", "0", "0"], ["行政复议数", "件", "0", "0"]]
+    cells, _ = parse_indicator_table(_grid_doc(rows))
+    lost = [c for c in cells if not c.row]
+    assert [(c.value, c.status) for c in lost] == [(3, "inferred"), (6, "inferred")]
+    assert lost[0].row_id.startswith("named:") and "holds with it and fails without it" in lost[0].note
+    rows[3] = ["", "条", "1", "1"]  # the identity no longer places it: say so, give no number
+    cells, _ = parse_indicator_table(_grid_doc(rows))
+    assert [(c.value, c.status) for c in cells if not c.row] == [(None, "ambiguous"), (None, "ambiguous")]
+    # the labelled rows stay exact either way
+    assert {c.status for c in cells if c.row} == {"exact"}
