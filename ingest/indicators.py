@@ -478,13 +478,23 @@ def _fmt_reading(r: Reading) -> str:
 
 # ------------------------------------------------------------------------------ identities
 def _identity_rows(rows: list[Row]) -> list[tuple[T.IndicatorIdentity, Row, list[Row]]]:
+    """Each identity with its rows, where the table prints the breakdown as sub-rows of the total.
+
+    Only direct sub-rows count (002's channel rows sit under "(二)通过不同渠道…", not under 主动公开
+    政府信息数, which "不同渠道和方式公开相同信息计1条" — there they may sum to more). An "="
+    identity is used only when every printed sub-row is one of its parts.
+    """
     by_id = {r.id: r for r in rows if r.id and not r.id.startswith("named:") and not r.guessed}
     out = []
     for ident in T.PRE2019_IDENTITIES:
         lhs = by_id.get(ident.lhs)
-        kids = [by_id[i] for i in ident.rhs if i in by_id]
-        if lhs is not None and kids:
-            out.append((ident, lhs, kids))
+        if lhs is None:
+            continue
+        subs = [r for r in rows if r.parent is lhs and r.is_data]
+        kids = [r for r in subs if r.id in ident.rhs and not r.guessed]
+        if not kids or (ident.rel == "=" and len(kids) != len(subs)):
+            continue
+        out.append((ident, lhs, kids))
     return out
 
 
@@ -666,7 +676,7 @@ def cells_from_layout(doc: LoadedDocument, layout: Layout) -> tuple[list[Cell], 
             s = sum(parts)
             if (ident.rel == "=" and s != a) or (ident.rel == ">=" and s > a):
                 findings.append(Finding(ident.name, "warning",
-                                        f"统计表 {lhs.label.strip()} {col} = {a}, its 其中 rows sum to {s} "
+                                        f"统计表 {lhs.label.strip()} {col} = {a}, its sub-rows sum to {s} "
                                         f"({ident.description})", table=TABLE, row=lhs.label.strip(), column=col,
                                         reported=str(a), computed=str(s)))
     for (iid, col), f in first.items():
