@@ -336,3 +336,19 @@ PRE2019_IDENTITIES: tuple[IndicatorIdentity, ...] = (
 )
 # Only rows with these units are counts (历年累计 ≥ 本年度 holds for them; amounts too).
 PRE2019_UNITS: tuple[str, ...] = ("人次", "万元", "条", "件", "次", "个", "人", "元", "篇", "项", "家", "期")
+
+
+def pre2019_asked(question: str) -> tuple[str, ...]:
+    """Ids of the pre-2019 indicators a question asks about, best (longest ``ask`` match) first.
+
+    "2013年收到多少申请" → ("requests_received",). For the question router; the words are data in
+    ``PRE2019_INDICATORS[*].ask``.
+    """
+    import re
+
+    hits = []
+    for ind in PRE2019_INDICATORS:
+        best = max((len(m.group()) for a in ind.ask for m in [re.search(a, question)] if m), default=0)
+        if best:
+            hits.append((-best, ind.id))
+    return tuple(i for _, i in sorted(hits))

@@ -250,3 +250,15 @@ def test_a_row_that_lost_its_label_is_inferred_only_when_an_identity_confirms_it
     assert [(c.value, c.status) for c in cells if not c.row] == [(None, "ambiguous"), (None, "ambiguous")]
     # the labelled rows stay exact either way
     assert {c.status for c in cells if c.row} == {"exact"}
+
+
+@pytest.mark.parametrize("question,first", [
+    ("2013年收到多少申请", "requests_received"),
+    ("平潭县2011年主动公开了多少条政府信息", "proactive_total"),
+    ("2018年交通与建设局有几件行政诉讼", "litigation"),
+    ("政府网站公开多少条", "proactive_website"),
+    ("同意部分公开的有多少", "partly_granted"),
+    ("收费减免金额是多少", "fee_waived"),
+])
+def test_questions_route_to_indicators(question, first):
+    assert T.pre2019_asked(question)[0] == first
