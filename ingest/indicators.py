@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from . import templates as T
 from .digits import parse_number, split_tokens
@@ -223,9 +222,7 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
     def flush() -> None:
         nonlocal cur
         if cur is not None:
-            if not cur.unit and not cur.values:
-                cur.label, cur.unit = _split_unit(cur.label)
-            if cur.unit == "" and cur.values:
+            if not cur.unit:  # "网站公开条" → label "网站公开", unit 条
                 cur.label, cur.unit = _split_unit(cur.label)
             _set_parent(cur, [r for r in rows])
             rows.append(cur)
@@ -322,7 +319,7 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                     cur.label, cur.unit = _split_unit(cur.label)
                 if kind == "ord":
                     digits = m.group("ord")
-                    vals_part, ordinal = "", digits
+                    vals_part = ""
                     if cur is not None and (cur.values or cur.unit or cur.core):
                         # digits before "N." may be the row's values run into the next ordinal
                         _set_parent(cur, rows)
@@ -333,7 +330,7 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                             cur.note.append(f"ordinal of the next row guessed as {hit}.")
                             cur.guessed = True
                         hit = hit or digits
-                        vals_part, ordinal = digits[: len(digits) - len(hit)], hit
+                        vals_part = digits[: len(digits) - len(hit)]
                     if vals_part:
                         cur.values.append(Val(vals_part, a, a + len(vals_part), ln.line_no, ln.page, False, glued))
                     o_start = a + len(vals_part)
@@ -723,6 +720,3 @@ def _confirm_unlabelled(r: Row, cs: list[Reading], rows: list[Row], cands: dict[
                 f"{ident.name} holds with it and fails without it")
     return ""
 
-
-def _is_decimal(v) -> bool:
-    return isinstance(v, Decimal)

@@ -34,7 +34,6 @@ _CARRY_FWD = re.compile(r"结转下年")
 _T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?")
 _T5_START = re.compile(r"五、|存在的主要问题|主要问题(?:及|和)改进")
 _T2_START = re.compile(r"第二十条第?\(?一\)?项")
-_PRE2019_START = re.compile(r"统计指标|指标名称")
 
 
 @dataclass
@@ -42,17 +41,12 @@ class Regions:
     t2: tuple[int, int] | None = None
     t3: tuple[int, int] | None = None
     t4: tuple[int, int] | None = None
-    stats: tuple[int, int] | None = None
 
 
 def find_regions(text: str, template: str) -> Regions:
     r = Regions()
     if template == "pre2019":
-        heads = [m for m in re.finditer(r"政府信息公开情况统计表", text)]
-        m = _PRE2019_START.search(text, heads[-1].start() if heads else 0)
-        if m:
-            r.stats = (m.start(), len(text))
-        return r
+        return r  # the 统计表 is found and read by ingest/indicators.py
     # the table's header is the last "收到和处理…申请情况"/"勾稽关系" before its first row; the
     # phrase also occurs in a report's opening sentence, so searching forward is not enough
     first_row = _T3_FIRST_ROW.search(text)
