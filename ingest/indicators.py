@@ -45,6 +45,8 @@ _LEX = re.compile(
     r"|(?P<date>\d+(?=[年月日]))"
     r"|(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)"
     r"|(?P<text>[^\d\s|((]+)")
+# page furniture inside a table that runs over pages (PDF text): skipped, the table goes on
+_PAGE_LINE = re.compile(r"^\s*(?:第\s*\d+\s*页(?:\s*[,/]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—])\s*$")
 _ORDINAL = re.compile(r"^(?:其中[::]?)?\s*(?:(?P<cn>[一二三四五六七八九十]+)、|[((](?P<paren>[一二三四五六七八九十]+)[))]"
                       r"|(?P<num>\d+)[.、])\s*")
 _QIZHONG = re.compile(r"^其中[::]?")
@@ -89,7 +91,10 @@ class Row:
 
     @property
     def is_data(self) -> bool:
-        has_label = bool(self.core) or any(v.text for v in self.values)  # a row may have lost its label
+        core = self.core
+        if len(core) == 1:
+            return False  # "第 3 页" and the like: not an indicator
+        has_label = bool(core) or any(v.text for v in self.values)  # a row may have lost its label
         return has_label and (bool(self.unit) or bool(self.values)) and not self.is_heading
 
 
@@ -252,6 +257,8 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
         else:
             if saw_cells and any(r.is_data for r in rows):
                 break  # text after a real grid: the table is over
+            if _PAGE_LINE.match(ln.text):
+                continue
             a = max(ln.start, h_end)
             pieces = [(doc.text[a:ln.end], a)]
         for k, (text, base) in enumerate(pieces):

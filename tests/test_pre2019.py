@@ -262,3 +262,32 @@ def test_a_row_that_lost_its_label_is_inferred_only_when_an_identity_confirms_it
 ])
 def test_questions_route_to_indicators(question, first):
     assert T.pre2019_asked(question)[0] == first
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_other_shapes_markdown_grid_and_one_row_per_line_over_a_page_break(fmt):
+    """Shapes beyond the corpus: a Markdown grid (a blank 历年累计 stays blank), and one row per
+    line as PDF text gives it, with the page footer in the middle of the table."""
+    from ingest.load import load_bytes
+
+    rows = [("主动公开信息数", "条", "120", "800"), ("其中：1.政府网站公开数", "条", "110", "700"),
+            ("2.政府公报公开数", "条", "10", ""), ("受理政府信息公开申请总数", "件", "5", "9"),
+            ("其中：1.当面申请数", "件", "2", "4"), ("2.网上申请数", "件", "3", "5"), ("行政复议数", "件", "0", "1")]
+    head = "某县某局2015年政府信息公开工作年度报告\n2015年主动公开政府信息120条。\n"
+    if fmt == "md":
+        body = "| 指标名称 | 计量单位 | 2015年度 | 历年累计 |\n| --- | --- | --- | --- |\n" + "".join(
+            f"| {' | '.join(r)} |\n" for r in rows)
+    else:
+        lines = [" ".join(x for x in r if x) for r in rows]
+        body = "指标名称 计量单位 2015年度 历年累计\n" + "\n".join(lines[:3] + ["- 3 -"] + lines[3:]) + "\n第 4 页\n"
+    cells, _ = parse_indicator_table(load_bytes((head + body).encode(), f"x.{fmt}", fmt))
+    got = {(c.row_id, c.column_id): (c.value, c.status) for c in cells}
+    assert got[("proactive_website", "cumulative")] == (700, "exact")
+    assert got[("requests_online", "current")] == (3, "exact")
+    assert got[("review", "cumulative")] == (1, "exact")
+    assert len(cells) == 14
+    gazette = (got[("proactive_gazette", "current")], got[("proactive_gazette", "cumulative")])
+    if fmt == "md":
+        assert gazette == ((10, "exact"), (None, "exact"))  # the grid shows which cell is blank
+    else:
+        assert gazette == ((None, "ambiguous"), (None, "ambiguous"))  # spaced text cannot
