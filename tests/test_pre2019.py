@@ -291,3 +291,20 @@ def test_other_shapes_markdown_grid_and_one_row_per_line_over_a_page_break(fmt):
         assert gazette == ((10, "exact"), (None, "exact"))  # the grid shows which cell is blank
     else:
         assert gazette == ((None, "ambiguous"), (None, "ambiguous"))  # spaced text cannot
+
+
+def test_glued_rows_without_units_dashes_and_a_surprising_ordinal():
+    from ingest.load import load_bytes
+
+    text = ("某县2011年政府信息公开工作年度报告。2011年主动公开政府信息425条。\n"
+            "指标名称2011年度历年累计主动公开信息数4251516其中:1.网站公开41815092.政府公报公开77"
+            "受理依申请公开信息总数00行政复议数件 — — 行政诉讼数件1257.行政申诉数件00\n")
+    cells, _ = parse_indicator_table(load_bytes(text.encode(), "g.txt", "txt"))
+    got = {(c.row_id, c.column_id): (c.value, c.status) for c in cells}
+    assert got[("proactive_website", "current")] == (418, "exact")
+    assert got[("proactive_gazette", "cumulative")] == (7, "exact")
+    assert got[("review", "current")] == (None, "exact") and got[("review", "cumulative")] == (None, "exact")
+    # "7." is no ordinal this table expects: the split of "1257" is a guess, so no number is given
+    assert got[("litigation", "current")] == (None, "ambiguous")
+    assert "guessed" in next(c.note for c in cells if c.row_id == "litigation")
+    assert got[("complaints", "current")] == (0, "exact")
