@@ -27,7 +27,6 @@ from .digits import parse_number, split_tokens
 from .models import Cell, Finding, LoadedDocument
 
 TABLE = "统计表"
-_CJK = "\u4e00-\u9fff"
 _UNITS = tuple(sorted(T.PRE2019_UNITS, key=len, reverse=True))
 _MONEY = ("元", "万元")
 _DASHES = {"—", "-", "–", "——", "/", "\\", "无"}

@@ -308,3 +308,28 @@ def test_glued_rows_without_units_dashes_and_a_surprising_ordinal():
     assert got[("litigation", "current")] == (None, "ambiguous")
     assert "guessed" in next(c.note for c in cells if c.row_id == "litigation")
     assert got[("complaints", "current")] == (0, "exact")
+
+
+@needs_corpus
+def test_stored_indicators_answer_by_canonical_id(tmp_path):
+    """Through the store, the router's indicator ids reach the 本年度 cell (qa.lookup)."""
+    from dataclasses import replace as dc_replace
+
+    from ingest.config import load_settings
+    from ingest.pipeline import ingest_paths
+    from ingest.store import Store
+    from qa.lookup import pre2019_figure
+
+    settings = dc_replace(load_settings(tmp_path / "home"), embed=False)
+    store = Store(tmp_path / "db.sqlite3")
+    ingest_paths([str(CORPUS / "pingtan-syq-2017.txt"), str(CORPUS / "pingtan-jtj-2018.txt")], settings,
+                 progress=False, store=store)
+    by_year = {r.year: r for r in store.reports()}
+    fig = pre2019_figure(store, by_year[2017], ("proactive_total",), "2017年主动公开多少条信息", "zh")
+    assert fig.value == 2122 and fig.cells[0].column_id == "current"
+    q = "2018年收到多少申请"
+    fig = pre2019_figure(store, by_year[2018], T.pre2019_asked(q), q, "zh")
+    assert fig.value == 1
+    stored = store.cells(report_id=by_year[2018].id, table="统计表")
+    assert {c.column_id for c in stored} == {"current", "cumulative"}
+    assert any(c.row == "接受行政申述、举报数" and c.row_id == "complaints" for c in stored)
