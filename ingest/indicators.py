@@ -435,6 +435,17 @@ def _readings(row: Row, ncols: int, mode: str, cum_idx: int | None, cur_idx: int
                 out = out[:ncols]
             else:
                 return [], f"{len(out)} cells for {ncols} columns"
+        if len(out) < ncols and ncols > 1 and not any(v.text == "" for v in vals):
+            # a grid whose blank cells were dropped on the way (one cell per line): the figures
+            # keep their order but not their columns
+            placed = []
+            for pos in itertools.combinations(range(ncols), len(out)):
+                r = [None] * ncols
+                for p, x in zip(pos, out):
+                    r[p] = x
+                if ok(tuple(r)):
+                    placed.append(tuple(r))
+            return _distinct(placed), "fewer cells than columns: which column is blank is not shown"
         out += [None] * (ncols - len(out))
         return [tuple(out)], how
     texts = [v.text for v in vals if v.text]
