@@ -339,3 +339,34 @@ def test_stored_indicators_answer_by_canonical_id(tmp_path):
     stored = store.cells(report_id=by_year[2018].id, table="统计表")
     assert {c.column_id for c in stored} == {"current", "cumulative"}
     assert any(c.row == "接受行政申述、举报数" and c.row_id == "complaints" for c in stored)
+
+
+OLD_EXPECTED = json.loads((Path(__file__).parent / "fixtures" / "expected_cells.json").read_text("utf-8"))
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", sorted(n for n, e in OLD_EXPECTED.items() if e.get("pre2019_indicators")))
+def test_first_pre2019_reports_every_indicator_exact(parsed, name):
+    """002 and pingtan-syq-2018 (hand-read in expected_cells.json): every printed indicator is a
+    row, exact, with its printed label; keys "父/子" name a sub-row, "…/历年累计" the second column."""
+    _, _, cells, _ = parsed(name)
+    rows = _rows(cells)
+    keys = OLD_EXPECTED[name]["pre2019_indicators"]
+    assert len(rows) == sum(1 for k in keys if not k.endswith("/历年累计"))
+    problems = []
+    for key, value in keys.items():
+        parts = key.split("/")
+        cumulative = parts[-1] == "历年累计"
+        parts = parts[:-1] if cumulative else parts
+        label, parent = _norm(parts[-1]), (_norm(parts[0]) if len(parts) > 1 else "")
+        start = 0
+        if parent:
+            start = next(i for i, r in enumerate(rows) if core_label(r[0]).startswith(parent))
+        hit = next((r for r in rows[start:] if core_label(r[0]) == label), None)
+        if hit is None:
+            problems.append(f"{key}: no row")
+            continue
+        c = [x for x in hit[2].values() if (x.column_id == "cumulative") == cumulative][0]
+        if c.status != "exact" or c.value != value or parts[-1].split("(")[0] not in c.row:
+            problems.append(f"{key}: expected {value} exact, got {c.value} {c.status} row {c.row!r}")
+    assert not problems, "\n".join(problems)
