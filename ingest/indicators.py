@@ -79,6 +79,7 @@ class Row:
     id: str = ""
     note: list[str] = field(default_factory=list)
     guessed: bool = False  # the split between this row's figures and the next ordinal was guessed
+    unit_cell: bool = False  # a grid row's (empty) 单位 cell has been passed
 
     @property
     def core(self) -> str:
@@ -217,6 +218,7 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
     if hdr is None:
         return None
     h_start, h_end, columns = hdr
+    has_unit_col = "单位" in re.sub(r"[\s|]+", "", doc.text[h_start:h_end])
     rows: list[Row] = []
     cur: Row | None = None
     stop = False
@@ -270,6 +272,9 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                 if c == "":
                     if k == 0 and len(pieces) > 1 and any(x.strip() for x, _ in pieces[1:]):
                         new_row("", base, ln.line_no, ln.page)  # a grid row whose label cell is empty
+                    elif has_unit_col and cur is not None and cur.core and not cur.unit and not cur.values \
+                            and not cur.unit_cell:
+                        cur.unit_cell = True  # the row's 单位 cell, left empty
                     elif cur is not None:
                         cur.values.append(Val("", base, base, ln.line_no, ln.page, True, False))
                     continue
@@ -282,10 +287,13 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                 if c in _UNITS and cur is not None and not cur.values:
                     cur.unit = c
                     continue
-                if re.fullmatch(r"-?\d+(?:\.\d+)?", c.replace(",", "")):
+                mnum = re.fullmatch(rf"(-?\d+(?:\.\d+)?)\s*({'|'.join(_UNITS)})?", c.replace(",", ""))
+                if mnum:  # "7", or "7条" (a figure with its unit in one cell)
                     if cur is None:
                         cur = Row("", base, ln.line_no, ln.page)
-                    cur.values.append(Val(c.replace(",", ""), base, base + len(c), ln.line_no, ln.page, True, False))
+                    if mnum.group(2) and not cur.unit:
+                        cur.unit = mnum.group(2)
+                    cur.values.append(Val(mnum.group(1), base, base + len(c), ln.line_no, ln.page, True, False))
                     continue
                 # a label cell: a new row
                 if _STOP.search(c) and any(r.is_data for r in rows):
@@ -309,6 +317,8 @@ def read_layout(doc: LoadedDocument) -> Layout | None:
                     if kind == "text" and cur is not None and tok in _UNITS and not cur.unit and not cur.values \
                             and cur.core:
                         cur.unit = tok
+                    elif kind == "text" and cur is not None and tok in _UNITS and cur.values and glued:
+                        cur.unit = cur.unit or tok  # "7条 30条": the unit written after each figure
                     elif kind == "text" and tok in _DASHES and cur is not None and not cur.unit and not cur.values:
                         cur.unit = "—"
                     elif kind == "text" and tok in _DASHES and cur is not None:

@@ -370,3 +370,17 @@ def test_first_pre2019_reports_every_indicator_exact(parsed, name):
         if c.status != "exact" or c.value != value or parts[-1].split("(")[0] not in c.row:
             problems.append(f"{key}: expected {value} exact, got {c.value} {c.status} row {c.row!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_units_written_with_the_figures():
+    from ingest.load import load_bytes
+
+    spaced = "某局报告\n指标名称 2015年度 历年累计\n主动公开信息数 7条 30条\n行政复议数 1件 2件\n"
+    grid = "某局报告\n| 指标名称 | 单位 | 数量 |\n| 主动公开信息数 | | 7条 |\n| 行政复议数 | 件 | 1 |\n"
+    for text, fmt, want in [(spaced, "txt", {("proactive_total", "cumulative"): 30, ("review", "current"): 1}),
+                            (grid, "md", {("proactive_total", "current"): 7, ("review", "current"): 1})]:
+        cells, _ = parse_indicator_table(load_bytes(text.encode(), f"u.{fmt}", fmt))
+        got = {(c.row_id, c.column_id): c for c in cells}
+        for key, value in want.items():
+            assert (got[key].value, got[key].status) == (value, "exact"), (fmt, key, got[key].note)
+        assert all(c.note.endswith(("unit 条", "unit 件")) for c in cells)
