@@ -589,12 +589,15 @@ class ProseFigure:
     start: int
 
 
-def prose_figures(text: str) -> list[ProseFigure]:
-    """Figures the report's text states for indicators that have ``prose`` patterns."""
+def prose_figures(text: str, skip: tuple[int, int] = (0, 0)) -> list[ProseFigure]:
+    """Figures the report's text states for indicators that have ``prose`` patterns (matches
+    inside ``skip``, the table itself, are not prose)."""
     out = []
     for ind in T.PRE2019_INDICATORS:
         for pat in ind.prose:
             for m in re.finditer(pat, text):
+                if skip[0] <= m.start() < skip[1]:
+                    continue
                 n = m.groupdict().get("n")
                 a = max(text.rfind(ch, 0, m.start()) for ch in "。;,!?\n") + 1
                 clause = text[a:m.end()]
@@ -632,7 +635,7 @@ def cells_from_layout(doc: LoadedDocument, layout: Layout) -> tuple[list[Cell], 
     idents = _identity_rows(rows)
     _narrow_by_identities(cands, idents, rows, ncols, why)
     # prose as evidence, then the identities again (a decided parent narrows its children)
-    figs = prose_figures(doc.text[: layout.start])
+    figs = prose_figures(doc.text, (layout.start, layout.end))
     first: dict[tuple[str, str], ProseFigure] = {}
     for f in figs:
         first.setdefault((f.indicator, f.column), f)

@@ -140,7 +140,7 @@ def regenerate(doc: LoadedDocument, rng: random.Random) -> tuple[LoadedDocument,
         repl.append((r.values[0].start, r.values[-1].end, _render(v, glued)))
     # the prose restates some figures: keep it telling the same story
     by_id = {r.id: i for i, r in enumerate(rows)}
-    for f in prose_figures(doc.text[: layout.start]):
+    for f in prose_figures(doc.text, (layout.start, layout.end)):
         i = by_id.get(f.indicator)
         if i is None or f.column not in cids:
             continue
