@@ -174,20 +174,39 @@ class Pre2019Question:
     unit: str = "件"
 
 
-_P = Pre2019Question
-PRE2019_ONLY: tuple[Pre2019Question, ...] = (
-    _P("requests_in_person", re.compile(r"当面(?:申请|提出|提交)?|in person", re.I), "当面申请数", "requests made in person"),
-    _P("requests_fax", re.compile(r"传真(?:申请)?|by fax", re.I), "传真申请数", "requests by fax"),
-    _P("requests_email", re.compile(r"电子邮件|电邮|by e-?mail", re.I), "电子邮件申请数", "requests by email"),
-    _P("requests_online", re.compile(r"网上申请|网络申请|在线申请|网上提交|online", re.I), "网上申请数", "requests made online"),
-    _P("requests_letter", re.compile(r"信函(?:申请)?|来信申请|by (?:letter|post|mail)", re.I), "信函申请数", "requests by letter"),
-    _P("requests_other", re.compile(r"其[他它]形式"), "其他形式申请数", "requests in other forms"),
-    _P("proactive_website", re.compile(r"(?:政府)?网站(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数|条)?"), "政府网站公开信息数", "items published on the website", "条"),
-    _P("proactive_gazette", re.compile(r"(?:政府)?公报(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数|条)?"), "政府公报公开信息数", "items published in the gazette", "条"),
-    _P("proactive_total", re.compile(r"主动公开(?:了)?(?:的)?(?:政府)?(?:信息|文件)?(?:数|总数|总量)?|proactive(?:ly)? (?:disclos|publish)\w*", re.I), "主动公开信息数", "items proactively disclosed", "条"),
-    _P("fee_waived", re.compile(r"(?:收费)?减免(?:金额)?|fees? waived", re.I), "收费减免金额", "fees waived", "元"),
-    _P("fees", re.compile(r"依申请(?:公开)?(?:信息)?收(?:取)?(?:的)?费(?:用)?|收取(?:的)?费用|fees? charged", re.I), "依申请公开收费金额", "fees charged", "元"),
-    _P("complaints", re.compile(r"(?:行政)?申[诉述](?:、?举报)?|举报(?:数)?(?!投诉)|complaints?", re.I), "行政申诉、举报数", "complaints"),
-    _P("staff", re.compile(r"(?:工作|专职|兼职)人员|staff", re.I), "从事政府信息公开工作人员数", "staff", "人"),
-    _P("trainees", re.compile(r"(?:接受)?培训(?:的)?人员|参训|受训"), "接受培训人员数", "people trained", "人"),
+# Figures only the 统计表 holds: the Chinese question words are the templates' own (``Indicator.ask``, one
+# home); here only the order they are tried in (specific first), English words and units.
+_PRE2019_ASKED: tuple[tuple[str, str, str, str], ...] = (  # id, English label, English words, unit
+    ("requests_in_person", "requests made in person", r"in person", "件"),
+    ("requests_fax", "requests by fax", r"by fax", "件"),
+    ("requests_email", "requests by email", r"by e-?mail", "件"),
+    ("requests_online", "requests made online", r"online", "件"),
+    ("requests_letter", "requests by letter", r"by (?:letter|post|mail)", "件"),
+    ("requests_other", "requests in other forms", r"in other forms", "件"),
+    ("proactive_website", "items published on the website", r"on the website", "条"),
+    ("proactive_gazette", "items published in the gazette", r"gazette", "条"),
+    ("proactive_other", "items published in other ways", r"other ways", "条"),
+    ("proactive_total", "items proactively disclosed", r"proactive(?:ly)? (?:disclos|publish)\w*", "条"),
+    ("fee_waived", "fees waived", r"fees? waived", "元"),
+    ("fees", "fees charged", r"fees? charged", "元"),
+    ("complaints", "complaints", r"complaints?", "件"),
+    ("trainees", "people trained", r"people trained|trainees", "人"),
+    ("trainings", "training sessions", r"training sessions?", "次"),
+    ("staff", "staff", r"\bstaff\b", "人"),
+    ("query_points", "query points", r"query points?", "个"),
 )
+
+
+def _pre2019_questions() -> tuple[Pre2019Question, ...]:
+    by_id = {i.id: i for i in T.PRE2019_INDICATORS}
+    out = []
+    for iid, en_label, en, unit in _PRE2019_ASKED:
+        ind = by_id.get(iid)
+        if ind is None or not ind.ask:
+            continue
+        pattern = re.compile("|".join(f"(?:{a})" for a in ind.ask) + f"|(?:{en})", re.I)
+        out.append(Pre2019Question(iid, pattern, ind.label.split(":")[-1], en_label, unit))
+    return tuple(out)
+
+
+PRE2019_ONLY: tuple[Pre2019Question, ...] = _pre2019_questions()
