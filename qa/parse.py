@@ -24,6 +24,7 @@ from .agencies import AgencyIndex
 from .plan import Measure, Op, QueryPlan, Subject, YearMode, Years
 
 _WORDS_FILE = Path(__file__).with_name("data") / "question_words.toml"
+ANY_UNIT = "*"
 _BLANK = "\n"
 
 
@@ -48,6 +49,7 @@ class Words:
     group_en_kinds: dict[str, str]
     filler_zh: tuple[str, ...]
     filler_en: frozenset[str]
+    glossary: tuple[tuple[re.Pattern[str], str], ...]
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +62,8 @@ def words() -> Words:
     return Words(ops, rates, re.compile(d["share"]["pattern"], re.I), re.compile(d["share"]["of_pattern"]),
                  re.compile(d["groups"]["pattern"]), frozenset(d["groups"]["all_kinds"]),
                  re.compile(d["groups"]["en"], re.I), dict(d["groups"]["en_kinds"]), filler,
-                 frozenset(d["filler"]["en"]))
+                 frozenset(d["filler"]["en"]),
+                 tuple((re.compile(rf"\b(?:{k})\b", re.I), v) for k, v in d["glossary"].items()))
 
 
 # ------------------------------------------------------------------------------------ the text
@@ -426,6 +429,14 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
     plan.unit_hint = unit.group(1) if unit else None
     if unit:
         t.take(unit.start(), unit.end())
+    elif re.search(r"多少|几|how many|how much|number of", q, re.I):
+        plan.unit_hint = ANY_UNIT  # "发了多少视频": a count, its unit whatever the report writes
+    if lang == "en" and not plan.measures:  # a text search asked in English: the report's own words
+        for pat, zh in W.glossary:
+            for hit in t.finditer(pat):
+                if zh:
+                    plan.prose_terms.append(zh)
+                t.take(hit.start(), hit.end())
     plan.unconsumed = _leftover(t, lang)
     _inherit(plan, prev)
     if plan.column:
@@ -515,6 +526,7 @@ def _settle_op(plan: QueryPlan) -> None:
         return
     if not plan.measures and plan.op in (Op.VALUE, Op.SUM, Op.DIFF, Op.SERIES):
         plan.op = Op.PROSE
+        plan.prose_terms = list(dict.fromkeys(plan.prose_terms + plan.unconsumed))
         return
     if plan.op == Op.VALUE:
         many_years = len(plan.years.years) > 1 or plan.years.mode in (YearMode.ALL, YearMode.RECENT, YearMode.RANGE)
