@@ -29,6 +29,7 @@ class Rules:
     droppable_suffixes: tuple[str, ...]
     place_endings: tuple[str, ...]
     generic: frozenset[str]
+    not_places: tuple[str, ...] = ()
 
     @property
     def place_re(self) -> re.Pattern[str]:
@@ -40,7 +41,8 @@ class Rules:
 def rules() -> Rules:
     d = tomllib.loads(_RULES_FILE.read_text("utf-8"))
     return Rules(tuple((a, b) for a, b in d["abbreviations"]), tuple(d["government_suffixes"]),
-                 tuple(d["droppable_suffixes"]), tuple(d["place_endings"]), frozenset(d["generic"]))
+                 tuple(d["droppable_suffixes"]), tuple(d["place_endings"]), frozenset(d["generic"]),
+                 tuple(d.get("not_places", ())))
 
 
 # How a mention was matched, from most to least certain.
@@ -79,11 +81,12 @@ class Resolution:
 
 def split_places(name: str) -> tuple[list[str], str]:
     """``("淮安市洪泽区人民政府")`` → (["淮安市", "洪泽区"], "人民政府")."""
-    place_re = rules().place_re
+    R = rules()
+    place_re = R.place_re
     places, cur = [], name
     for _ in range(4):
         m = place_re.match(cur)
-        if not m or len(cur) - len(m.group(1)) < 2:
+        if not m or len(cur) - len(m.group(1)) < 2 or m.group(1).endswith(R.not_places):
             break
         places.append(m.group(1))
         cur = cur[len(m.group(1)):]
@@ -119,8 +122,10 @@ def variants(name: str, aliases: list[str] | tuple[str, ...] = ()) -> dict[str, 
         if len(v) >= 2 and v not in R.generic and HOW_ORDER.index(how) < HOW_ORDER.index(out.get(v, "fuzzy")):
             out[v] = how
 
-    place_re = R.place_re
-    aliases = [a for a in aliases if not place_re.fullmatch(a) or a == name]  # "平潭县" names a place: see _govs
+    def is_place(s: str) -> bool:
+        return bool(R.place_re.fullmatch(s)) and not s.endswith(R.not_places)
+
+    aliases = [a for a in aliases if not is_place(a) or a == name]  # "平潭县" names a place: see _govs
     for n in {name, *aliases}:
         add(n, "exact")
     base = {name, *aliases}
@@ -143,7 +148,7 @@ def variants(name: str, aliases: list[str] | tuple[str, ...] = ()) -> dict[str, 
                 for suf in R.droppable_suffixes:  # longest first: strip one suffix only
                     if v.endswith(suf) and len(v) - len(suf) >= 2:
                         stem = v[: -len(suf)]
-                        if stem in places or any(stem in place_forms(p) for p in places) or R.place_re.fullmatch(stem):
+                        if stem in places or any(stem in place_forms(p) for p in places) or is_place(stem):
                             break  # "洪泽区" / "平潭" alone is a place: a place mention, never a variant
                         add(stem, how)
                         if suf in ("街道办事处", "办事处") and not stem.endswith("街道"):
@@ -166,7 +171,7 @@ class AgencyIndex:
             for v, how in variants(name, list(aliases)).items():
                 self._variants.setdefault(v, {})[name] = how
             for n in {name, *aliases}:
-                if n != name and R.place_re.fullmatch(n):  # an alias that is a bare place: its government
+                if n != name and R.place_re.fullmatch(n) and not n.endswith(R.not_places):  # a bare place alias
                     for f in place_forms(n):
                         self._govs.setdefault(f, set()).add(name)
                     continue

@@ -155,8 +155,8 @@ class Scope:
 
 
 def _group_match(kind: str, agency: str) -> bool:
-    if kind == "街道":
-        return "街道" in agency
+    if kind in ("街道", "片区"):
+        return kind in agency
     if kind in ("镇", "乡"):
         return bool(re.search(kind + r"(?:人民政府)?$", agency)) or f"{kind}人民政府" in agency
     if kind in ("区县",):
@@ -181,8 +181,17 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
             continue
         if s.group_kind:
             members = sorted(a for a in by_agency if _group_match(s.group_kind, a))
+            if not members:
+                return Scope([], [], [], notes, Answer(plan.question, _t(
+                    plan, f"没有找到“{s.mention}”这一类机关的报告。", f"No reports from agencies of the kind “{s.mention}”."),
+                    K.NOT_FOUND))
             units.append(Unit(s.mention, members))
             continue
+        if s.how == "joined" and not s.agencies:
+            return Scope([], [], [], notes, Answer(plan.question, _t(
+                plan, f"没有找到“{s.mention}”的报告(其中的地名与机关名不属于同一个已导入的机关)。",
+                f"No report from “{s.mention}” (its place and agency name do not belong to one ingested agency)."),
+                K.NOT_FOUND))
         cands = [a for a in s.agencies if a in by_agency]
         if s.how == "region":
             if plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS, Op.SUM, Op.MAX, Op.MIN, Op.RANK, Op.SERIES):
@@ -226,7 +235,7 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
     covered = sorted({r.year for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year})
     mode = plan.years.mode
     if mode == YearMode.LATEST and plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS):
-        years = covered  # "有几份年报" / "哪些报告勾稽关系不成立" without a year: every year
+        years = covered + [None]  # "有几份年报" without a year: every report, one whose year is unknown too
     elif mode == YearMode.LATEST:
         if not covered:
             years = []
@@ -285,7 +294,7 @@ def _not_understood(plan: QueryPlan, agencies_hint: list[str]) -> Answer:
 def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settings) -> Answer:
     if plan.op == Op.PROSE:
         return _prose(plan, store, all_reports, settings)
-    if plan.unconsumed:
+    if plan.unconsumed and plan.op != Op.FINDINGS:  # findings only list what the reports say; no figure at stake
         return _not_understood(plan, plan_hint(plan, all_reports))
     single = plan.op in (Op.VALUE, Op.DIFF, Op.RATIO, Op.METADATA, Op.SERIES) and not any(s.is_group for s in plan.subjects)
     if plan.op in (Op.FINDINGS, Op.COUNT, Op.LIST):
@@ -560,7 +569,8 @@ def _diff(plan: QueryPlan, scope: Scope, src: _Cells) -> Answer:
     if len(plan.measures) == 1 and first[1].report.agency == second[1].report.agency:
         # one agency, two years
         old, new = second, first
-        word = _t(plan, "增加" if diff > 0 else ("减少" if diff < 0 else "持平"), "up" if diff > 0 else ("down" if diff < 0 else "unchanged"))
+        word = _t(plan, "增加" if diff > 0 else ("减少" if diff < 0 else "持平"),
+                  "an increase" if diff > 0 else ("a decrease" if diff < 0 else "unchanged"))
         text = _t(plan, f"{new[1].report.agency}{label}:{old[1].report.year}年 {fmt(old[1].value)},{new[1].report.year}年 "
                         f"{fmt(new[1].value)},{word}" + (f" {fmt(abs(diff))}" if diff else "") + "。",
                   f"{new[1].report.agency}, {label}: {old[1].report.year} {fmt(old[1].value)}, {new[1].report.year} "
@@ -697,11 +707,13 @@ def _findings(plan: QueryPlan, store: Store, scope: Scope) -> Answer:
     if not lines:
         a = Answer(plan.question, _t(plan, f"所选{len(reps)}份报告的数据勾稽关系均成立,正文与表格未发现矛盾。",
                                      f"All {len(reps)} selected reports satisfy their arithmetic; no prose-vs-table conflicts found."),
-                   K.FINDINGS, 0, "份")
+                   K.FINDINGS, None if len(reps) == 1 else 0, None if len(reps) == 1 else "份")
         return _with_plan(plan, a, scope)
     text = _t(plan, f"{len(lines)}份报告的数据勾稽关系不成立或正文与表格矛盾:\n",
               f"{len(lines)} report(s) break their own arithmetic or contradict themselves:\n") + "\n".join(f"- {x}" for x in lines)
-    return _with_plan(plan, Answer(plan.question, text, K.FINDINGS, len(lines), "份", cits), scope)
+    one = len(reps) == 1  # about one report: the findings are the answer, not a count
+    return _with_plan(plan, Answer(plan.question, text, K.FINDINGS, None if one else len(lines), None if one else "份",
+                                   cits), scope)
 
 
 def _metadata(plan: QueryPlan, scope: Scope) -> Answer:

@@ -107,12 +107,16 @@ class _Text:
         for i in range(a, b):
             self.chars[i] = _BLANK
 
-    def take_match(self, m: re.Match) -> None:
-        """Claim a match except its ``gap…`` groups: words a pattern only reaches across stay open."""
+    def take_match(self, m: re.Match, absorb: re.Pattern[str] | None = None) -> None:
+        """Claim a match except its ``gap…`` groups: words a pattern only reaches across stay open,
+        unless they are ``absorb`` words (the figure's own family: "复议后起诉的行政诉讼结果维持")."""
         gaps = sorted(m.span(g) for g, v in m.groupdict().items() if g.startswith("gap") and v)
         pos = m.start()
         for a, b in gaps:
             self.take(pos, a)
+            if absorb is not None:
+                for w in absorb.finditer(self.q, a, b):
+                    self.take(w.start(), w.end())
             pos = b
         self.take(pos, m.end())
 
@@ -217,10 +221,13 @@ def _figures(t: _Text, lang: str) -> list[Measure]:
         for p in (*m.zh, *(m.en if lang == "en" else ())):
             for hit in t.finditer(re.compile(p, flags)):
                 found.append(_t3_measure(m, (hit.start(), hit.end())))
-                t.take_match(hit)
+                t.take_match(hit, _T4_FAMILY)
+    if any(m.table == "四" for m in found):  # the same group said again in other words is not a second figure
+        for hit in t.finditer(_T4_RESTATED):
+            t.take(hit.start(), hit.end())
     for pat, mid in ((r"复议后(?:提起)?(?:行政)?(?:诉讼|起诉)", "litigation_after_review.total"),
                      (r"未经复议(?:直接)?(?:提起)?(?:行政)?(?:诉讼|起诉)|直接(?:提起)?(?:行政)?(?:诉讼|起诉)", "litigation_direct.total"),
-                     (r"(?:行政)?复议|administrative reviews?|reconsideration|appeals?", "review.total"),
+                     (r"(?:行政)?复议|(?:administrative )?(?:reviews?|reconsiderations?)|appeals?", "review.total"),
                      (r"行政诉讼|诉讼|lawsuits?|litigation|sued", "litigation.total")):
         for hit in t.finditer(re.compile(pat, re.I)):
             found.append(_t3_measure(V.METRICS_BY_ID[mid], (hit.start(), hit.end())))
@@ -262,6 +269,12 @@ def _figures(t: _Text, lang: str) -> list[Measure]:
     return found
 
 
+_T4_FAMILY = re.compile(r"行政诉讼|诉讼|行政复议|复议|结果|案件|的|lawsuits?|litigation|cases?|filed|were|was|against|"
+                        r"administrative|reviews?|reconsiderations?", re.I)
+_T4_RESTATED = re.compile(r"without (?:prior |an? )?(?:administrative )?review|after (?:an? )?(?:administrative )?review|"
+                          r"未经复议|经复议", re.I)
+
+
 def _t2_column_en(q: str, t2: V.T2Metric) -> str | None:
     pats = {"issued": r"issued|adopted|new", "repealed": r"repeal|abolish", "in_force": r"in force|valid|current",
             "decisions": r"decision|how many", "amount": r"amount|how much|fees?"}
@@ -287,13 +300,29 @@ _KIND_OF = {"街道办事处": "街道", "街道办": "街道", "乡镇": "镇",
             "township": "镇", "townships": "镇", "bureau": "局", "bureaus": "局"}
 
 
+def _join_adjacent(matches: list) -> list:
+    """Mentions written back to back are one name: "泰安市" + "发改局" is 泰安市's 发改局, which must
+    exist — the agencies both parts fit, else none (never two agencies, never the wrong one)."""
+    from .agencies import AgencyMatch
+
+    out: list = []
+    for m in matches:
+        if out and out[-1].end == m.start:
+            prev = out.pop()
+            both = tuple(a for a in m.agencies if a in prev.agencies)
+            out.append(AgencyMatch(prev.start, m.end, prev.text + m.text, both, "joined"))
+        else:
+            out.append(m)
+    return out
+
+
 # ------------------------------------------------------------------------------------ the parser
 def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -> QueryPlan:
     W = words()
     q = normalise_question(question)
     t = _Text(q)
     # agencies first: their names may hold words that look like figures
-    matches = agencies.find(q)
+    matches = _join_adjacent(agencies.find(q))
     for m in matches:
         t.take(m.start, m.end)
     lang = detect_language(q, [(m.start, m.end) for m in matches])
@@ -328,9 +357,9 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         # "街道办事处的年报有几份" / "How many street office reports": a kind of agency
         for g in t.finditer(_KIND_WORD):
             kind = _KIND_OF.get(g.group(0).lower(), g.group(0))
-            plan.subjects.append(Subject(g.group(0), [], "group", group_kind=kind))
+            if not any(s.group_kind == kind for s in plan.subjects):
+                plan.subjects.append(Subject(g.group(0), [], "group", group_kind=kind))
             t.take(g.start(), g.end())
-            break
 
     # applicant columns first: figure patterns must not reach across them ("收到自然人的申请")
     cols = _columns(t, lang)
@@ -508,6 +537,8 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
         plan.subjects = [s for s in prev.subjects if not s.is_group] + agencies_named
         plan.inherited.append("机关" if zh else "agency")
         plan.op = Op.DIFF
+    if not plan.measures and not plan.unit_hint and prev.op == Op.PROSE and prev.unit_hint:
+        plan.unit_hint = prev.unit_hint  # "视频号呢？" after "公众号发文多少篇？"
     if plan.years.mode == YearMode.LATEST and prev.years.mode != YearMode.LATEST:
         plan.years = prev.years
         plan.inherited.append("年份" if zh else "years")

@@ -171,7 +171,7 @@ def _searcher(settings: Settings):
     return HybridSearcher(settings)
 
 
-def section_summary(passages: list[Passage], max_chars: int = 420) -> ProseResult:
+def section_summary(passages: list[Passage], max_chars: int = 1500) -> ProseResult:
     """The opening sentences of a section (e.g. 五、存在的主要问题), in order, heading skipped."""
     picked: list[Passage] = []
     total = 0

@@ -46,7 +46,7 @@ _RESULTS = (
     ("total", "总计|总数|多少|几", "total|how many", "总计", "total"),
 )
 _GROUPS = (
-    ("litigation_after_review", "复议后(?:提起)?(?:行政)?诉讼|复议后起诉", "(?:lawsuits?|litigation|cases?) (?:filed |brought )?after (?:an? )?(?:administrative )?review",
+    ("litigation_after_review", "复议后(?:提起)?(?:行政)?诉讼|复议后起诉", r"(?:lawsuits?|litigation|cases?)(?: \w+){0,3} after (?:an? )?(?:administrative )?review|after-review (?:lawsuits?|litigation|cases?)",
      "行政诉讼(复议后起诉)", "lawsuits after review"),
     ("litigation_direct", "未经复议(?:直接)?起诉|直接起诉", r"direct(?:ly)? (?:lawsuits?|litigation|filed|brought)|(?:lawsuits?|litigation|cases?)(?: \w+){0,3} directly|without (?:prior )?(?:administrative )?review",
      "行政诉讼(未经复议直接起诉)", "direct lawsuits"),
@@ -54,15 +54,15 @@ _GROUPS = (
 )
 
 T4_METRICS: tuple[Metric, ...] = tuple(
-    _t4(g, r, (rf"(?:{gzh})(?P<gap>[^\n]{{0,12}}?)(?:{rzh})",),
-        (rf"(?:{gen})(?P<gap>[^\n]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[^\n]{{0,40}}?)(?:{gen})"),
+    _t4(g, r, (rf"(?:{gzh})(?P<gap>[\s\S]{{0,12}}?)(?:{rzh})",),
+        (rf"(?:{gen})(?P<gap>[\s\S]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[\s\S]{{0,40}}?)(?:{gen})"),
         f"{glz}{rlz}", f"{gle} {rle}")
     for g, gzh, gen, glz, gle in _GROUPS for r, rzh, ren, rlz, rle in _RESULTS
 )
 # 行政诉讼 without saying which kind: both groups added
 LITIGATION_ANY: tuple[Metric, ...] = tuple(
-    Metric(f"litigation.{r}", "四", ("appeals",), f"litigation_*.{r}", (rf"行政诉讼(?P<gap>[^\n]{{0,12}}?)(?:{rzh})",),
-           (rf"(?:lawsuits?|litigation)(?P<gap>[^\n]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[^\n]{{0,40}}?)(?:lawsuits?|litigation)"),
+    Metric(f"litigation.{r}", "四", ("appeals",), f"litigation_*.{r}", (rf"行政诉讼(?P<gap>[\s\S]{{0,12}}?)(?:{rzh})",),
+           (rf"(?:lawsuits?|litigation)(?P<gap>[\s\S]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[\s\S]{{0,40}}?)(?:lawsuits?|litigation)"),
            f"行政诉讼{rlz}(直接起诉+复议后起诉)", f"lawsuits {rle} (direct + after review)")
     for r, rzh, ren, rlz, rle in _RESULTS
 )
@@ -99,8 +99,8 @@ T3_METRICS: tuple[Metric, ...] = (
            pre2019=("granted",)),
     Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year|pending at the end|(?:unfinished|unresolved|outstanding) at (?:the )?(?:year end|end of)",), "结转下年度继续办理", "requests carried forward to next year"),
     Metric("carried_over", "三", ("carried_over",), None, ("上年结转|结转.{0,4}上年|上一年度?结转",), ("carried over|from (?:the )?(?:previous|last) year",), "上年结转", "carried over from last year"),
-    Metric("total", "三", ("total",), None, ("办理结果(?P<gap>[^\n]{0,6}?)(?:总计|合计|共)|办结|(?:办理|答复|处理)(?:结果)?总(?:计|数)|办理总数|总计|办理(?P<gap2>[^\n]{0,4}?)(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandl\w*|\bprocess(?:ed|es)?\b|dealt with|deal with",), "办理结果总计", "requests handled in total"),
-    Metric("new", "三", ("new",), None, ("新收(?:到)?(?:的)?(?:政府信息公开)?(?:申请)?|(?:收到|接到|收了|受理)(?P<gap>[^\n]{0,8}?)申请|申请(?:数量|量|数)|提出(?P<gap2>[^\n]{0,4}?)申请|(?:收到|接到|收了)(?:了)?(?=多少|几)",),
+    Metric("total", "三", ("total",), None, ("办理结果(?P<gap>[\s\S]{0,6}?)(?:总计|合计|共)|办结|(?:办理|答复|处理)(?:结果)?总(?:计|数)|办理总数|总计|办理(?P<gap2>[\s\S]{0,4}?)(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandl\w*|\bprocess(?:ed|es)?\b|dealt with|deal with",), "办理结果总计", "requests handled in total"),
+    Metric("new", "三", ("new",), None, ("新收(?:到)?(?:的)?(?:政府信息公开)?(?:申请)?|(?:收到|接到|收了|受理)(?P<gap>[\s\S]{0,8}?)申请|申请(?:数量|量|数)|提出(?P<gap2>[\s\S]{0,4}?)申请|(?:收到|接到|收了)(?:了)?(?=多少|几)",),
            (r"receiv\w*|new (?:information )?(?:requests?|applications?)|requests? (?:were )?(?:filed|submitted|made)|\b(?:get|got)\b",), "本年新收政府信息公开申请数量", "new requests received",
            pre2019=("requests_received",)),
 )
@@ -128,11 +128,11 @@ T2_METRICS: tuple[T2Metric, ...] = (
               "published": "新公开", "total_public": "对外公开总|公开总数"},
              "规章", "(?:government )?rules|regulations", "规章", "rules"),
     T2Metric("licensing", "licensing", {"decisions": "处理决定|决定|数量", "last_year_items": "上一年", "change": "增/减|增减"},
-             "行政许可", "licen[cs]ing|permits?|licen[cs]es", "行政许可", "administrative licensing decisions"),
+             "行政许可", "(?:administrative )?(?:licen[cs]ing|permits?|licen[cs]es)(?: decisions?)?", "行政许可", "administrative licensing decisions"),
     T2Metric("penalty", "penalty", {"decisions": "处理决定|决定|数量", "last_year_items": "上一年", "change": "增/减|增减"},
-             "行政处罚", "penalt(?:y|ies)|sanctions?", "行政处罚", "administrative penalty decisions"),
+             "行政处罚", "(?:administrative )?(?:penalt(?:y|ies)|sanctions?)(?: decisions?)?", "行政处罚", "administrative penalty decisions"),
     T2Metric("enforcement", "enforcement", {"decisions": "处理决定|决定|数量", "last_year_items": "上一年", "change": "增/减|增减"},
-             "行政强制", "coercive|compulsory measures?|enforcement measures?", "行政强制", "administrative enforcement decisions"),
+             "行政强制", "(?:administrative )?(?:coercive|compulsory|enforcement) measures?(?: decisions?)?|coercive", "行政强制", "administrative enforcement decisions"),
     T2Metric("fees", "fees", {"amount": "金额|收费|多少", "last_year_items": "上一年|项目", "change": "增/减|增减"},
              "行政事业性收费", "administrative fees?|fees? collected", "行政事业性收费", "administrative fees", unit="万元"),
 )
