@@ -85,6 +85,10 @@ def answer(question: str, *, home: str | None = None, settings: Settings | None 
                                 f"or `gongkai ingest PATH`. / 尚未导入任何报告。", AnswerKind.NOT_FOUND)
     ctx = get_context(settings)
     plan = parse(question, ctx.agencies, previous)
+    if plan.unconsumed and plan.op.value != "prose" and settings.llm_configured:
+        from .llm_plan import propose
+
+        plan = propose(settings, plan, ctx.agencies) or plan
     a = execute(plan, ctx.store, ctx.reports, settings)
     a.plan = plan
     a.seconds = round(time.perf_counter() - t0, 4)

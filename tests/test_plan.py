@@ -268,3 +268,21 @@ def test_a_renamed_copy_is_answered_under_its_new_name_only(tmp_path):
     a = ask("临川市发改局2024年不予公开多少件？", str(home))
     assert a.value == TA24["table3"]["refused_total"] and "临川市发展和改革局" in a.text
     assert ask("泰安市行政审批服务局2024年不予公开多少件？", str(home)).value is None
+
+
+# ------------------------------------------------------------------------------------ model-proposed plans
+def test_a_model_plan_is_validated_and_never_carries_a_number():
+    from qa.llm_plan import validate
+
+    idx = AgencyIndex(NAMES)
+    plan = parse("洪泽区2024年搞了几个行政复议被改判的？", idx)
+    assert plan.unconsumed  # the parser does not know 改判
+    good = '{"agencies": ["洪泽区"], "years": [2024], "measures": ["review.corrected"], "op": "value"}'
+    p = validate(good, plan, idx)
+    assert p is not None and not p.unconsumed and p.measures[0].id == "review.corrected"
+    assert p.subjects[0].agencies == ["淮安市洪泽区人民政府"]
+    for bad in ('{"agencies": ["洪泽区"], "years": [2024], "measures": ["review.overturned"], "op": "value"}',  # no such id
+                '{"agencies": ["淮安市人民政府"], "years": [2024], "measures": ["review.corrected"]}',  # not in the question
+                '{"agencies": ["洪泽区"], "years": [2019], "measures": ["review.corrected"]}',  # year not asked
+                '{"unsupported": "改判"}', "not json", '{"agencies": ["洪泽区"], "op": "guess", "measures": []}'):
+        assert validate(bad, plan, idx) is None, bad
