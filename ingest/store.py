@@ -427,18 +427,24 @@ class Store:
             " ORDER BY r.agency IS NULL, r.agency, r.year, r.source, c.id", args)
         return [_stored_cell(r) for r in rows]
 
-    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str]) -> dict[str, list[StoredCell]]:
-        """Every cell of these tables of these reports, in one query: report id → its cells."""
+    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str],
+                 row_ids: Sequence[str] | None = None) -> dict[str, list[StoredCell]]:
+        """The cells of these tables (and, when given, only these row ids) of these reports, in one
+        query: report id → its cells."""
         out: dict[str, list[StoredCell]] = {rid: [] for rid in report_ids}
         if not report_ids or not tables:
             return out
         rq, tq = ",".join("?" * len(report_ids)), ",".join("?" * len(tables))
+        row_filter, row_args = "", []
+        if row_ids is not None:
+            row_filter = f" AND c.row_id IN ({','.join('?' * len(row_ids))})" if row_ids else " AND 0"
+            row_args = list(row_ids)
         rows = self._con().execute(
             'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
             ' c.value, c.value_type, c.raw, c.status, c.row_id, c.column_id, c."start", c."end", c.page,'
             " c.line_no, c.note, c.id FROM cells c JOIN reports r ON r.id = c.report_id"
-            f" WHERE c.report_id IN ({rq}) AND c.table_name IN ({tq}) ORDER BY c.id",
-            [*report_ids, *tables])
+            f" WHERE c.report_id IN ({rq}) AND c.table_name IN ({tq}){row_filter} ORDER BY c.id",
+            [*report_ids, *tables, *row_args])
         for r in rows:
             out[r["report_id"]].append(_stored_cell(r))
         return out

@@ -65,8 +65,9 @@ class Fig:
 class _Cells:
     """The cells of the reports in scope, fetched with one query, served like ``Store.cells``."""
 
-    def __init__(self, store: Store, reports: list[ReportRow], tables: set[str]):
-        self.by_report = store.cells_of([r.id for r in reports], sorted(tables))
+    def __init__(self, store: Store, reports: list[ReportRow], measures: list[Measure]):
+        self.by_report = store.cells_of([r.id for r in reports], sorted(_tables_for(measures)),
+                                        sorted(_rows_for(measures)))
 
     def cells(self, report_id: str, table: str | None = None, **_) -> list[StoredCell]:
         return [c for c in self.by_report.get(report_id, []) if table is None or c.table == table]
@@ -76,6 +77,26 @@ def _tables_for(measures: list[Measure]) -> set[str]:
     out = {"统计表"}
     for m in measures:
         out.add(m.table)
+    return out
+
+
+def _rows_for(measures: list[Measure]) -> set[str]:
+    """The row ids a plan's figures read (a report's other rows are never fetched)."""
+    out: set[str] = set()
+    for m in measures:
+        if m.table == "二":
+            out.add(m.id.split(".")[1])
+        elif m.table == "统计表":
+            iid = m.id.split(".", 1)[1]
+            out |= {iid, f"pre2019.{iid}"}
+        else:
+            metric = V.METRICS_BY_ID[m.id]
+            out |= set(metric.rows) | set(metric.alt_rows)
+            for comp in metric.companions:  # shown beside it (无法提供 / 不予处理 beside 不予公开)
+                out |= set(V.METRICS_BY_ID[comp].rows) | set(V.METRICS_BY_ID[comp].alt_rows)
+            for iid in metric.pre2019 or (("review",) if m.id.startswith("review") else
+                                          ("litigation",) if m.id.startswith("litigation") else ()):
+                out |= {iid, f"pre2019.{iid}"}
     return out
 
 
@@ -320,7 +341,7 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
             f"{', '.join(map(str, have))}."), K.NOT_FOUND), scope)
     if plan.op == Op.METADATA:
         return _metadata(plan, scope)
-    src = _Cells(store, scope.reports, _tables_for(plan.measures + ([plan.denominator] if plan.denominator else [])))
+    src = _Cells(store, scope.reports, plan.measures + ([plan.denominator] if plan.denominator else []))
     op = plan.op
     if op == Op.VALUE:
         return _value(plan, store, scope, src)
