@@ -307,7 +307,7 @@ def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook],
     result = FileResult(str(path), status, report_id=saved.report_id)
     if status != "unchanged":
         result.cells, result.findings = len(parsed.cells), len(parsed.findings)
-        if not parsed.cells:
+        if not any(c.value is not None for c in parsed.cells):  # no table, or only guesses with no figure
             result.reason = NO_TABLES
     if saved.other_versions and status != "unchanged":
         others = ", ".join(dict.fromkeys(saved.other_versions))
