@@ -62,7 +62,7 @@ class IngestSummary:
     replaced: int = 0
     reports: int = 0  # reports in the store after the run
     cells: int = 0  # cells written this run
-    findings: int = 0  # findings written this run (report checks + cross-year checks)
+    findings: int = 0  # the files' own findings written this run (cross-year/version ones come with each save)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note): versions
     seconds: float = 0.0
@@ -176,8 +176,9 @@ def ingest_paths(
     what a threaded caller such as the web UI needs; the CLI uses up to 2) and stored here one
     at a time, in order. *on_file* is called with each :class:`FileResult` as it
     completes (for UIs); each of *hooks*
-    is called as ``hook(parsed, status)`` after a file is stored (the vector index plugs in
-    here); a failing hook adds an error line but does not undo the save.
+    is called as ``hook(parsed, status)`` after a file is stored as the current version of its
+    report (the vector index plugs in here; an older version is not indexed); a failing hook
+    adds an error line but does not undo the save.
     """
     from tqdm import tqdm
 
