@@ -8,8 +8,8 @@ validation findings.
   chosen with :meth:`Store.choose_version`. Everything that lists or sums — :meth:`Store.reports`,
   :meth:`Store.cells` and :meth:`Store.findings` without a report id, :meth:`Store.counts` — sees
   current versions only, so a republished or renamed copy is never counted twice. A second version
-  is matched by agency name or alias: ``平潭综合实验区`` (2013, txt) and ``福建省平潭综合实验区`` (2013,
-  html, whose aliases include ``平潭综合实验区``) are one report with two versions.
+  is matched by agency name, allowing a place in front: ``平潭综合实验区`` (2013, txt) and
+  ``福建省平潭综合实验区`` (2013, html) are one report with two versions.
 * **Nothing stored is deleted by a save.** The same content again is ``"unchanged"``; new content
   under a known file name is ``"replaced"``: a new version, the old one is kept (a reader that
   listed the old version can still read its rows). Each save is one transaction that also
@@ -21,16 +21,17 @@ validation findings.
 * Each thread gets its own connection (``threading.local``); the database runs in WAL mode, so
   readers (the web UI) never block on a writer (ingest) and vice versa; :meth:`Store.snapshot`
   gives a reader one consistent view across several calls.
-* The schema is created and upgraded by ordered migrations (:data:`MIGRATIONS`, recorded in the
+* The schema is created and upgraded by ordered migrations (:mod:`ingest.migrations`, recorded in the
   ``schema_migrations`` table, as in simonw/llm's ``llm/migrations.py``): a store written by an
   older version of the program is upgraded in place when opened, without losing anything.
 """
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
@@ -38,6 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from .migrations import migrate
 from .models import Cell, Finding, Line, ParsedReport, Section
 
 SaveStatus = Literal["added", "unchanged", "replaced"]
@@ -45,177 +47,12 @@ CROSS_YEAR_PREFIX = "cross_year."
 VERSIONS_PREFIX = "versions."
 MAX_VERSION_DIFFS = 40  # differing cells recorded one finding each; the rest are counted in one line
 
-_SCHEMA_V1 = """
-CREATE TABLE IF NOT EXISTS reports (
-    id              TEXT PRIMARY KEY,
-    source          TEXT NOT NULL,
-    path            TEXT NOT NULL DEFAULT '',
-    content_hash    TEXT NOT NULL UNIQUE,
-    format          TEXT NOT NULL,
-    agency          TEXT,
-    aliases         TEXT NOT NULL DEFAULT '[]',
-    year            INTEGER,
-    published       TEXT,
-    template        TEXT NOT NULL DEFAULT 'unknown',
-    title           TEXT,
-    pages           INTEGER,
-    encoding        TEXT,
-    warnings        TEXT NOT NULL DEFAULT '[]',
-    agency_evidence TEXT NOT NULL DEFAULT '',
-    year_evidence   TEXT NOT NULL DEFAULT '',
-    text            TEXT NOT NULL,
-    ingested_at     TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS reports_source ON reports(source);
-CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
-
-CREATE TABLE IF NOT EXISTS lines (
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    line_no   INTEGER NOT NULL,
-    page      INTEGER,
-    "start"   INTEGER NOT NULL,
-    "end"     INTEGER NOT NULL,
-    text      TEXT NOT NULL,
-    cells     TEXT,
-    PRIMARY KEY (report_id, line_no)
-);
-
-CREATE TABLE IF NOT EXISTS sections (
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    number    INTEGER NOT NULL,
-    title     TEXT NOT NULL,
-    "start"   INTEGER NOT NULL,
-    "end"     INTEGER NOT NULL,
-    page      INTEGER
-);
-CREATE INDEX IF NOT EXISTS sections_report ON sections(report_id, "start");
-
-CREATE TABLE IF NOT EXISTS cells (
-    id         INTEGER PRIMARY KEY,
-    report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    table_name TEXT NOT NULL,
-    "row"      TEXT NOT NULL,
-    row_id     TEXT NOT NULL DEFAULT '',
-    "column"   TEXT NOT NULL,
-    column_id  TEXT NOT NULL DEFAULT '',
-    value      TEXT,
-    value_type TEXT CHECK (value_type IN ('int', 'decimal') OR value_type IS NULL),
-    raw        TEXT NOT NULL DEFAULT '',
-    status     TEXT NOT NULL DEFAULT 'exact',
-    "start"    INTEGER,
-    "end"      INTEGER,
-    page       INTEGER,
-    line_no    INTEGER,
-    note       TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS cells_lookup ON cells(report_id, table_name, row_id, column_id);
-CREATE INDEX IF NOT EXISTS cells_by_id ON cells(table_name, row_id, column_id);
-
-CREATE TABLE IF NOT EXISTS findings (
-    id         INTEGER PRIMARY KEY,
-    report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    rule       TEXT NOT NULL,
-    severity   TEXT NOT NULL,
-    message    TEXT NOT NULL,
-    table_name TEXT NOT NULL DEFAULT '',
-    "row"      TEXT NOT NULL DEFAULT '',
-    "column"   TEXT NOT NULL DEFAULT '',
-    reported   TEXT,
-    computed   TEXT
-);
-CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
-"""
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class StoreError(RuntimeError):
     """The store refused an operation (e.g. a corrupt database or a report id collision)."""
-
-
-# ------------------------------------------------------------------------------------ migrations
-Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[tuple[str, Migration]] = []  # applied in this order, each once, each in one transaction
-
-
-def _migration(fn: Migration) -> Migration:
-    MIGRATIONS.append((fn.__name__, fn))
-    return fn
-
-
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
-
-
-@_migration
-def m001_initial(con: sqlite3.Connection) -> None:
-    """The first schema (``PRAGMA user_version = 1``): one report per content and per file name."""
-    for stmt in _statements(_SCHEMA_V1):
-        con.execute(stmt)
-
-
-@_migration
-def m002_report_versions(con: sqlite3.Connection) -> None:
-    """Reports get versions: ``report_key`` (agency|year|template), ``seq`` (storing order),
-    ``is_current`` (one per key) and ``pinned`` (chosen by hand); a file name may now hold
-    several versions. Existing rows are grouped into reports and their newest made current."""
-    for stmt in (
-        "ALTER TABLE reports ADD COLUMN report_key TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE reports ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE reports ADD COLUMN is_current INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE reports ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0",
-        "DROP INDEX IF EXISTS reports_source",
-        "CREATE INDEX reports_source ON reports(source)",
-    ):
-        con.execute(stmt)
-    rows = con.execute("SELECT id, source, agency, aliases, year, template FROM reports"
-                       " ORDER BY ingested_at, rowid").fetchall()
-    for seq, r in enumerate(rows, start=1):
-        key = _key_for(con, r["agency"], r["year"], r["template"], _json_list(r["aliases"]), r["source"])
-        con.execute("UPDATE reports SET report_key = ?, seq = ? WHERE id = ?", (key, seq, r["id"]))
-    for (key,) in con.execute("SELECT DISTINCT report_key FROM reports").fetchall():
-        _elect(con, key)
-    con.execute("CREATE UNIQUE INDEX reports_current ON reports(report_key) WHERE is_current = 1")
-    con.execute("CREATE INDEX reports_key ON reports(report_key, seq)")
-    # cross-year checks now pair current versions only and run on every save: redo them once
-    con.execute("DELETE FROM findings WHERE substr(rule, 1, ?) = ?", (len(CROSS_YEAR_PREFIX), CROSS_YEAR_PREFIX))
-    agencies = [a for (a,) in con.execute("SELECT DISTINCT agency FROM reports WHERE agency IS NOT NULL")]
-    for agency in agencies:
-        years = [y for (y,) in con.execute("SELECT DISTINCT year FROM reports WHERE agency = ? AND is_current = 1"
-                                           " AND year IS NOT NULL", (agency,))]
-        _recheck_cross_year(con, agency, years)
-    for (key,) in con.execute("SELECT report_key FROM reports GROUP BY report_key HAVING count(*) > 1").fetchall():
-        _recheck_versions(con, key)
-
-
-def _migrate(con: sqlite3.Connection, path: Path) -> None:
-    """Apply the migrations this file lacks, each in its own transaction (safe when several
-    processes open a new or old store at once: the second one finds the work done)."""
-    known = [name for name, _ in MIGRATIONS]
-    if con.execute("PRAGMA user_version").fetchone()[0] > len(known):
-        raise StoreError(f"{path}: database schema is newer than this program (v{len(known)}); upgrade gongkai")
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {n for (n,) in con.execute("SELECT name FROM schema_migrations")}
-    if done - set(known):
-        raise StoreError(f"{path}: database has migrations this program does not know ({', '.join(sorted(done - set(known)))});"
-                         " upgrade gongkai")
-    if set(known) <= done:
-        return
-    for name, fn in MIGRATIONS:
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            if con.execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)).fetchone():
-                con.execute("ROLLBACK")
-                continue
-            fn(con)
-            con.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, _now()))
-            con.execute(f"PRAGMA user_version = {known.index(name) + 1}")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # ------------------------------------------------------------------------------------ records
@@ -342,12 +179,30 @@ def _json_list(text: str | None) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------ versions
+_PLACE_PREFIX = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:省|市|自治区|自治州|地区|盟|州|区|县|旗)")
+
+
+def same_agency(a: str | None, b: str | None, a_aliases: Sequence[str] = (), b_aliases: Sequence[str] = ()) -> bool:
+    """Whether two agency names name one agency: equal, or one ends the other and what comes
+    before it is a place (``福建省平潭综合实验区`` = ``平潭综合实验区``, ``淮安市洪泽区人民政府`` = ``洪泽区人民政府``)
+    or the longer one's report gives the shorter as its alias (``张店区人民政府马尚街道办事处`` with
+    alias ``马尚街道办事处``). A name with something after it is another agency
+    (``平潭县人民政府办公室`` ≠ ``平潭县人民政府``)."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    (short, _), (long, long_aliases) = sorted(((a, a_aliases), (b, b_aliases)), key=lambda x: len(x[0]))
+    if len(short) < 4 or not long.endswith(short):
+        return False
+    return bool(_PLACE_PREFIX.fullmatch(long[: -len(short)])) or short in long_aliases
+
+
 def _key_for(con: sqlite3.Connection, agency: str | None, year: int | None, template: str,
              aliases: Sequence[str], source: str) -> str:
     """The report key a new version belongs to: an existing report of the same year and template
-    whose agency is this one, or one of this one's aliases, or has this one among its aliases;
-    else a new key ``agency|year|template``. Without an agency or a year the file name is all
-    that identifies a report (``file:NAME``)."""
+    whose agency is this one (:func:`same_agency`); else a new key ``agency|year|template``.
+    Without an agency or a year the file name is all that identifies a report (``file:NAME``)."""
     if not agency or year is None:
         return f"file:{source}"
     rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = ? AND template = ?"
@@ -357,7 +212,7 @@ def _key_for(con: sqlite3.Connection, agency: str | None, year: int | None, temp
         if r["agency"] == agency:
             return r["report_key"]
     for r in rows:
-        if (r["agency"] and r["agency"] in aliases) or agency in _json_list(r["aliases"]):
+        if same_agency(r["agency"], agency, _json_list(r["aliases"]), aliases):
             return r["report_key"]
     return f"{agency}|{year}|{template}"
 
@@ -479,7 +334,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         try:
-            _migrate(self._con(), self.path)
+            migrate(self._con(), self.path, StoreError)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
 
@@ -720,7 +575,9 @@ class Store:
         """Keys of the reports of *agency* (the name of any version, or an alias) for *year*."""
         rows = con.execute("SELECT DISTINCT report_key, agency, aliases FROM reports WHERE year = ?", (year,)).fetchall()
         exact = sorted({r["report_key"] for r in rows if r["agency"] == agency})
-        return exact or sorted({r["report_key"] for r in rows if agency in _json_list(r["aliases"])})
+        return exact or sorted({r["report_key"] for r in rows
+                                if same_agency(r["agency"], agency, _json_list(r["aliases"]))
+                                or agency in _json_list(r["aliases"])})
 
     @staticmethod
     def _require(con: sqlite3.Connection, report_id: str) -> None:

@@ -27,7 +27,8 @@ from conftest import CORPUS, ROOT, SAMPLE, needs_corpus
 from ingest.config import load_settings
 from ingest.export import export_cells
 from ingest.pipeline import NO_TABLES, ingest_paths, parse_file
-from ingest.store import MIGRATIONS, Store, StoreError
+from ingest.migrations import MIGRATIONS
+from ingest.store import Store, StoreError
 
 TAIAN = SAMPLE / "003_67b517500533bac5.txt"  # 泰安市行政审批服务局 2024
 ALDING = SAMPLE / "001_2be89032dc741db1.txt"  # 阿尔丁大街街道办事处 2024
