@@ -158,13 +158,14 @@ def migrate(con: sqlite3.Connection, path: Path, error: type[Exception] = Runtim
     known = [name for name, _ in MIGRATIONS]
     if con.execute("PRAGMA user_version").fetchone()[0] > len(known):
         raise error(f"{path}: database schema is newer than this program (v{len(known)}); upgrade gongkai")
-    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {n for (n,) in con.execute("SELECT name FROM schema_migrations")}
+    has_table = con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").fetchone()
+    done = {n for (n,) in con.execute("SELECT name FROM schema_migrations")} if has_table else set()
     if done - set(known):
-        raise error(f"{path}: database has migrations this program does not know ({', '.join(sorted(done - set(known)))});"
-                         " upgrade gongkai")
+        raise error(f"{path}: database has migrations this program does not know"
+                    f" ({', '.join(sorted(done - set(known)))}); upgrade gongkai")
     if set(known) <= done:
-        return
+        return  # the usual case: opening an up-to-date store reads two things and writes nothing
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for name, fn in MIGRATIONS:
         con.execute("BEGIN IMMEDIATE")
         try:
