@@ -4,8 +4,11 @@ the store with a clean run's.
     python benchmarks/fault_inject.py [--rounds 20] [--corpus DIR] [--seed N] [--corpus-only]
 
 Each round: a fresh home; ``python -m qa.cli ingest INPUT --no-index`` (two parse workers) is
-started and, after a random delay within the clean run's duration, killed — SIGKILL in most
-rounds, SIGTERM or SIGINT in every fourth; then the ingest is run again to the end. The round
+started and killed at a random moment — in odd rounds after a random delay within the clean
+run's duration, in even rounds as soon as a random number of files (1 … all but one) is stored,
+so that kills also land while the last, quickly parsed files are stored (the twins, the years
+that pair up) — with SIGKILL in most rounds and SIGTERM or SIGINT in every fourth; then the
+ingest is run again to the end. The round
 *differs* when the re-run store's export (``gongkai export`` CSV, byte for byte), its findings
 (every finding of every current report) or its report versions are not exactly the clean run's;
 a worker process still alive after the kill is counted as an orphan. Prints one line per round
@@ -24,6 +27,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -89,6 +93,21 @@ def alive(pid: int) -> bool:
         return False
 
 
+def wait_until_stored(db: Path, n: int, proc: subprocess.Popen) -> None:
+    """Return as soon as *n* files (report versions) are stored under *db*, or the ingest ended."""
+    while proc.poll() is None:
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+            try:
+                if con.execute("SELECT count(*) FROM reports").fetchone()[0] >= n:
+                    return
+            finally:
+                con.close()
+        except sqlite3.Error:
+            pass  # not created yet
+        time.sleep(0.002)
+
+
 def make_input(corpus: Path, dest: Path, corpus_only: bool) -> Path:
     shutil.copytree(corpus, dest)
     if not corpus_only:
@@ -126,8 +145,14 @@ def main() -> int:
             home = work / f"r{i:02d}"
             sig = signal.SIGKILL if i % 4 else (signal.SIGTERM if i % 8 else signal.SIGINT)
             delay = rng.uniform(0.0, clean_s)
+            target = rng.randint(1, n_files - 1)
             proc = ingest(inp, home)
-            time.sleep(delay)
+            t_start = time.perf_counter()
+            if i % 2:
+                time.sleep(delay)
+            else:
+                wait_until_stored(home / "gongkai.sqlite3", target, proc)
+            delay = time.perf_counter() - t_start
             workers = children(proc.pid)
             finished = proc.poll() is not None
             if not finished:
@@ -149,7 +174,8 @@ def main() -> int:
             got = state(home)
             diff = [name for name, a, b in zip(("export", "findings", "versions"), got, clean) if a != b]
             differed += bool(diff)
-            how = "finished before the kill" if finished else f"{signal.Signals(sig).name} at {delay:.2f} s"
+            how = "finished before the kill" if finished else (
+                f"{signal.Signals(sig).name} at {delay:.2f} s" + ("" if i % 2 else f" (file {target} stored)"))
             print(f"round {i:2d}: {how}, {stored:2d}/{n_reports} reports stored, {len(left)} orphan(s); "
                   f"re-run: {rerun.splitlines()[0].split(': ', 1)[1]} -> "
                   + ("SAME as clean" if not diff else f"DIFFERS in {', '.join(diff)}"))
