@@ -194,19 +194,20 @@ AnswerFn = Callable[[str], Any]
 
 def default_answer_fn(settings: Settings) -> AnswerFn:
     """``qa.answer`` over this home; imported on first use, so the UI starts without it."""
-    def ask(question: str) -> Any:
+    def ask(question: str, previous: Any = None) -> Any:
         try:
             from qa import answer as fn  # the contract: ``answer(question, *, home=None) -> Answer``
         except ImportError as exc:
             raise RuntimeError("问答模块尚未安装 (qa.answer is not available yet)") from exc
         fn = fn if callable(fn) else fn.answer
         try:
-            takes_settings = "settings" in inspect.signature(fn).parameters
+            params = inspect.signature(fn).parameters
         except (TypeError, ValueError):
-            takes_settings = False
-        if takes_settings:  # the same settings object the UI ingests with (embedding switch, model dir…)
-            return fn(question, settings=settings)
-        return fn(question, home=settings.home)
+            params = {}
+        extra = {"previous": previous} if "previous" in params else {}
+        if "settings" in params:  # the same settings object the UI ingests with (embedding switch, model dir…)
+            return fn(question, settings=settings, **extra)
+        return fn(question, home=settings.home, **extra)
 
     return ask
 
@@ -244,12 +245,25 @@ def add_question(question: str, history: list) -> tuple[str, list]:
 
 def answer_turn(history: list, answers: list, *, store: Store, ask: AnswerFn):
     """Answer the last user message; returns chat, answers, the citation picker and the source panel."""
+    return conversation_turn(history, answers, None, store=store, ask=ask)[:4]
+
+
+def conversation_turn(history: list, answers: list, plan: Any, *, store: Store, ask: AnswerFn):
+    """:func:`answer_turn` in a conversation: the question may lean on the previous one's plan
+    ("那2023年呢？"); returns the new plan as a fifth value (kept per browser session)."""
     if not history or history[-1].get("role") != "user":
-        return history, answers, gr.update(), gr.update()
+        return history, answers, gr.update(), gr.update(), plan
     question = str(history[-1].get("content") or "")
     n = len(answers)
     try:
-        result = ask(question)
+        try:
+            takes_previous = "previous" in inspect.signature(ask).parameters
+        except (TypeError, ValueError):
+            takes_previous = False
+        result = ask(question, previous=plan) if takes_previous else ask(question)
+        new_plan = getattr(result, "plan", None)
+        if new_plan is not None and (new_plan.measures or new_plan.subjects) and not new_plan.unconsumed:
+            plan = new_plan
         body = R.render_answer(result, answer_no=n)
         cites = [R.as_dict(c) for c in R.as_dict(result).get("citations") or []]
     except Exception as exc:
@@ -260,7 +274,7 @@ def answer_turn(history: list, answers: list, *, store: Store, ask: AnswerFn):
     choices = _cite_choices(answers, n)
     first = choices[0][1] if choices else None
     source = _source_for(store, answers, first) if first else R.EMPTY_SOURCE
-    return history, answers, gr.update(choices=choices, value=first), source
+    return history, answers, gr.update(choices=choices, value=first), source, plan
 
 
 def cite_picked(key: str | None, answers: list, *, store: Store) -> str:
@@ -288,7 +302,8 @@ def chat_selected(history: list, answers: list, evt: Any, *, store: Store):
 
 
 def clear_chat():
-    return [], [], gr.update(choices=[], value=None), R.EMPTY_SOURCE
+    """新对话: an empty chat and a conversation that remembers nothing."""
+    return [], [], gr.update(choices=[], value=None), R.EMPTY_SOURCE, None
 
 
 # -- reports
@@ -451,6 +466,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
             # ---------------------------------------------------------------- chat
             with gr.Tab("问答 Chat", id="chat", elem_id="gk-tab-chat"):
                 answers = gr.State([])
+                plan_state = gr.State(None)  # the last understood question: what a follow-up leans on
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=1, min_width=420):
                         chat = gr.Chatbot(
@@ -465,7 +481,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                                 placeholder="例如：泰安市行政审批服务局2024年不予公开的申请有多少件？  (Enter 发送 / to send)",
                                 show_label=False, scale=8, lines=1, max_lines=4, elem_id="gk-question", autofocus=True)
                             send = gr.Button("提问 Ask", variant="primary", scale=1, min_width=96, elem_id="gk-send")
-                            clear = gr.Button("清空 Clear", variant="secondary", scale=0, min_width=116, elem_id="gk-clear")
+                            clear = gr.Button("新对话 New chat", variant="secondary", scale=0, min_width=116, elem_id="gk-clear")
                         examples = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[[q] for q in EXAMPLES],
                                               label="示例问题 Examples (点击提问 click to ask)", elem_id="gk-examples",
                                               samples_per_page=len(EXAMPLES), layout="gallery")
@@ -523,14 +539,14 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                 upload_status = gr.HTML("", elem_id="gk-upload-status")
 
         # ---------------------------------------------------------------- wiring
-        chat_out = [chat, answers, cite_pick, source]
-        answer_fn_ = partial(answer_turn, store=store, ask=ask)
+        chat_out = [chat, answers, cite_pick, source, plan_state]
+        answer_fn_ = partial(conversation_turn, store=store, ask=ask)
         for trigger in (question.submit, send.click):
             trigger(add_question, [question, chat], [question, chat], queue=False, api_visibility="private").then(
-                answer_fn_, [chat, answers], chat_out, concurrency_id="answer", api_visibility="private")
+                answer_fn_, [chat, answers, plan_state], chat_out, concurrency_id="answer", api_visibility="private")
         examples.click(lambda s: s[0], [examples], [question], queue=False, api_visibility="private").then(
             add_question, [question, chat], [question, chat], queue=False, api_visibility="private").then(
-            answer_fn_, [chat, answers], chat_out, concurrency_id="answer", api_visibility="private")
+            answer_fn_, [chat, answers, plan_state], chat_out, concurrency_id="answer", api_visibility="private")
         clear.click(clear_chat, None, chat_out, queue=False, api_visibility="private")
         cite_pick.input(partial(cite_picked, store=store), [cite_pick, answers], [source], api_visibility="private")
         cite_go.click(partial(cite_requested, store=store), [cite_req, answers], [cite_pick, source],

@@ -23,7 +23,7 @@ from typing import Any
 
 REQUIRED = ("id", "question", "report", "expected")
 EXPECTED_TYPES = ("value", "not_found", "contains")
-OPTIONAL = ("note",)
+OPTIONAL = ("note", "context", "class")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Question:
     expected: dict[str, Any]
     line_no: int = 0
     note: str | None = None
+    context: tuple[str, ...] = ()  # earlier questions of the same conversation, asked first
+    cls: str | None = None  # the question's class (the "class" field), for grouping results
 
     @property
     def expected_type(self) -> str:
@@ -127,9 +129,16 @@ def parse_line(text: str, line_no: int) -> Question | LineError:
     note = obj.get("note")
     if note is not None and not isinstance(note, str):
         return LineError(line_no, f'"note" must be a string, got {_type_name(note)}', short)
+    context = obj.get("context", [])
+    if not isinstance(context, list) or not all(isinstance(c, str) and c.strip() for c in context):
+        return LineError(line_no, '"context" must be an array of earlier questions (non-empty strings)', short)
+    cls = obj.get("class")
+    if cls is not None and not isinstance(cls, (str, int)):
+        return LineError(line_no, f'"class" must be a string, got {_type_name(cls)}', short)
     return Question(id=obj["id"].strip(), question=obj["question"].strip(),
                     report=obj["report"].strip() if obj["report"] else None,
-                    expected=dict(obj["expected"]), line_no=line_no, note=note)
+                    expected=dict(obj["expected"]), line_no=line_no, note=note,
+                    context=tuple(c.strip() for c in context), cls=None if cls is None else str(cls))
 
 
 def loads(text: str, path: str = "<string>") -> Dataset:

@@ -39,7 +39,7 @@ from .dataset import Dataset, LineError, Question, load
 
 MODES = ("full", "baseline")
 EXPECTED_ORDER = ("value", "not_found", "contains")
-KIND_ORDER = ("table", "derived", "aggregate", "prose", "metadata", "findings", "not_found", "ambiguous", "error")
+KIND_ORDER = ("table", "derived", "aggregate", "series", "prose", "metadata", "findings", "not_found", "ambiguous", "error")
 PNG_NAME = "accuracy_by_kind.png"
 
 AnswerFn = Callable[[str], Any]
@@ -59,6 +59,8 @@ class QuestionResult:
     mode: str
     line_no: int = 0
     error: str | None = None
+    wrong_number: bool = False
+    cls: str | None = None
 
     @property
     def expected_type(self) -> str:
@@ -71,7 +73,9 @@ class QuestionResult:
     def to_dict(self) -> dict[str, Any]:
         d = {"id": self.id, "question": self.question, "expected": self.expected, "report": self.report,
              "answer": self.answer, "correct": self.correct, "citation_ok": self.citation_ok,
-             "seconds": round(self.seconds, 4), "mode": self.mode}
+             "seconds": round(self.seconds, 4), "mode": self.mode, "wrong_number": self.wrong_number}
+        if self.cls is not None:
+            d["class"] = self.cls
         if self.error:
             d["error"] = self.error
         return d
@@ -96,6 +100,15 @@ class EvalResult:
     @property
     def accuracy(self) -> float | None:
         return scoring.ratio(self.n_correct, self.total)
+
+    @property
+    def wrong_numbers(self) -> int:
+        """Answers that gave a wrong figure, or a figure where none is right (the headline failure)."""
+        return sum(r.wrong_number for r in self.results)
+
+    def by_class(self) -> dict[str, tuple[int, int]]:
+        """Accuracy by the questions' own ``class`` field (when the set has one)."""
+        return scoring.group_accuracy((r.cls, r.correct) for r in self.results if r.cls is not None)
 
     @property
     def citation_counts(self) -> tuple[int, int]:
@@ -125,7 +138,7 @@ class EvalResult:
 
     def summary(self) -> dict[str, Any]:
         return {"mode": self.mode, "questions": self.total, "correct": self.n_correct, "accuracy": self.accuracy,
-                "citation_accuracy": self.citation_accuracy, "p50_s": self.latency(50), "p95_s": self.latency(95),
+                "wrong_numbers": self.wrong_numbers, "citation_accuracy": self.citation_accuracy, "p50_s": self.latency(50), "p95_s": self.latency(95),
                 "by_kind": self.by_kind(), "by_expected": self.by_expected(), "notes": self.notes}
 
 
@@ -169,9 +182,17 @@ def answer_dict(ans: Any, question: str) -> dict[str, Any]:
 def full_answer_fn(home: str | None = None) -> AnswerFn:
     """gongkai's own ``answer(question, *, home=None)`` (``from qa import answer``), bound to *home*.
     Raises ``ImportError`` when it is not there."""
-    from qa import answer
+    from qa import Conversation, answer
 
-    return lambda q: answer(q, home=home)
+    def ask(q: str, context: Sequence[str] = ()) -> Any:
+        if not context:
+            return answer(q, home=home)
+        conv = Conversation(home=home)
+        for earlier in context:
+            conv.ask(earlier)
+        return conv.ask(q)
+
+    return ask
 
 
 def score_one(q: Question, ans: Any, seconds: float, mode: str, error: str | None = None) -> QuestionResult:
@@ -179,7 +200,8 @@ def score_one(q: Question, ans: Any, seconds: float, mode: str, error: str | Non
     return QuestionResult(id=q.id, question=q.question, expected=q.expected, report=q.report, answer=d,
                           correct=error is None and scoring.is_correct(q.expected, d),
                           citation_ok=scoring.citation_ok(q.report, d), seconds=seconds, mode=mode,
-                          line_no=q.line_no, error=error)
+                          line_no=q.line_no, error=error, wrong_number=scoring.is_wrong_number(q.expected, d),
+                          cls=q.cls)
 
 
 def run(path: str | Path | Dataset, mode: str = "full", home: str | None = None, progress: bool = True,
@@ -210,7 +232,8 @@ def run(path: str | Path | Dataset, mode: str = "full", home: str | None = None,
         t0 = time.perf_counter()
         error = None
         try:
-            ans = pipeline(q.question)
+            ans = pipeline(q.question, context=q.context) if q.context and _takes_context(pipeline) \
+                else pipeline(q.question)
         except Exception as exc:  # keep going: one broken question is one wrong answer
             error = f"{type(exc).__name__}: {exc}"
             ans = {"question": q.question, "text": f"error: {error}", "kind": "error", "value": None,
@@ -221,6 +244,15 @@ def run(path: str | Path | Dataset, mode: str = "full", home: str | None = None,
         if n not in notes:
             notes.append(n)
     return out
+
+
+def _takes_context(fn: Any) -> bool:
+    import inspect
+
+    try:
+        return "context" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 # ------------------------------------------------------------------------------------ rendering
@@ -261,6 +293,7 @@ def _yes_no(v: bool | None) -> str:
 
 def summary_rows(results: Sequence[EvalResult]) -> list[list[str]]:
     rows = [["accuracy"] + [_pct(r.n_correct, r.total) for r in results],
+            ["wrong numbers"] + [str(r.wrong_numbers) for r in results],
             ["citation accuracy"] + [_pct(*r.citation_counts) for r in results],
             ["latency p50"] + [_secs(r.latency(50)) for r in results],
             ["latency p95"] + [_secs(r.latency(95)) for r in results]]
@@ -268,8 +301,9 @@ def summary_rows(results: Sequence[EvalResult]) -> list[list[str]]:
 
 
 def group_rows(results: Sequence[EvalResult], which: str) -> list[list[str]]:
-    groups = [r.by_kind() if which == "kind" else r.by_expected() for r in results]
-    order = KIND_ORDER if which == "kind" else EXPECTED_ORDER
+    groups = [r.by_kind() if which == "kind" else (r.by_class() if which == "class" else r.by_expected())
+              for r in results]
+    order = KIND_ORDER if which == "kind" else (() if which == "class" else EXPECTED_ORDER)
     keys = _ordered({k: (0, 0) for g in groups for k in g}, order)
     return [[k] + [_pct(*g[k]) if k in g else "—" for g in groups] for k in keys]
 
@@ -278,7 +312,7 @@ def failure_lines(r: EvalResult) -> list[str]:
     out: list[str] = []
     for f in r.failures:
         a = f.answer
-        out.append(f"  ✗ {f.id}  {f.question}")
+        out.append(f"  {'✗✗ WRONG NUMBER' if f.wrong_number else '✗'} {f.id}  {f.question}")
         out.append(f"      expected {_expected_str(f.expected)} · got value={a.get('value')!r} kind={f.kind}"
                    f" · citation {_yes_no(f.citation_ok)}")
         out.append(f"      text: {_cut(a.get('text') or '', 80)}")
@@ -296,6 +330,8 @@ def render_summary(results: Sequence[EvalResult]) -> str:
     lines += ["Accuracy by expected type", text_table(["expected"] + modes, group_rows(results, "expected")), ""]
     lines += ["Accuracy by answer kind (the kind each pipeline answered with)",
               text_table(["kind"] + modes, group_rows(results, "kind")), ""]
+    if any(r.by_class() for r in results):
+        lines += ["Accuracy by question class", text_table(["class"] + modes, group_rows(results, "class")), ""]
     notes = [n for r in results for n in r.notes]
     if notes:
         lines += ["Notes"] + [f"  - {n}" for n in notes] + [""]
@@ -321,6 +357,8 @@ def render_markdown(results: Sequence[EvalResult], png_name: str | None = PNG_NA
     md += ["## Accuracy by expected type", "", md_table(["expected"] + modes, group_rows(results, "expected")), ""]
     md += ["## Accuracy by answer kind", "", "The kind of the answer each pipeline produced.", "",
            md_table(["kind"] + modes, group_rows(results, "kind")), ""]
+    if any(r.by_class() for r in results):
+        md += ["## Accuracy by question class", "", md_table(["class"] + modes, group_rows(results, "class")), ""]
     if png_name:
         md += [f"![accuracy by kind]({png_name})", ""]
     notes = [n for r in results for n in r.notes]
@@ -334,8 +372,9 @@ def render_markdown(results: Sequence[EvalResult], png_name: str | None = PNG_NA
         if not r.failures:
             md += ["None.", ""]
             continue
-        md += [md_table(["id", "question", "expected", "value", "kind", "citation", "text"],
-                        [[f.id, f.question, _expected_str(f.expected), f.answer.get("value"), f.kind,
+        md += [md_table(["id", "question", "expected", "value", "wrong number", "kind", "citation", "text"],
+                        [[f.id, f.question, _expected_str(f.expected), f.answer.get("value"),
+                          "**yes**" if f.wrong_number else "", f.kind,
                           _yes_no(f.citation_ok), _cut(f.answer.get("text") or "", 80)] for f in r.failures]), ""]
     return "\n".join(md).rstrip() + "\n"
 
@@ -372,7 +411,8 @@ def plot_accuracy(results: Sequence[EvalResult], path: str | Path) -> Path:
         ax.set_title(f"Accuracy {title}")
         ax.grid(axis="y", alpha=0.3)
         ax.legend(loc="upper right", fontsize=8)
-    fig.suptitle(f"{Path(results[0].path).name}: {', '.join(r.mode for r in results)}")
+    fig.suptitle(f"{Path(results[0].path).name}: " + "; ".join(
+        f"{r.mode} — wrong numbers {r.wrong_numbers}/{r.total}" for r in results))
     fig.tight_layout()
     p = Path(path)
     fig.savefig(p, format="png")

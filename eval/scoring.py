@@ -2,7 +2,10 @@
 
 * **value** — the answer's ``value`` equals the expected number: integers exactly, decimals to
   1e-6 relative (``|a − b| ≤ 1e-6 · max(|a|, |b|)``). A missing value never matches.
-* **not_found** — the answer's ``kind`` is ``"not_found"``.
+* **not_found** — the answer declines to give a number (``kind`` ``"not_found"`` or
+  ``"ambiguous"``, no ``value``).
+* **wrong number** — a ``value`` is given that is wrong, or given where not-found is right; counted
+  apart from plain misses, because a confident wrong figure is worse than none.
 * **contains** — every expected string occurs in the answer's ``text``.
 * **citation** — some citation's ``source`` equals the question's ``report``; not scored (None)
   when ``report`` is null.
@@ -61,9 +64,22 @@ def is_correct(expected: Mapping[str, Any], answer: Mapping[str, Any]) -> bool:
     if t == "value":
         return value_matches(expected["value"], answer.get("value"))
     if t == "not_found":
-        return answer.get("kind") == "not_found"
+        return answer.get("kind") in NO_NUMBER_KINDS and answer.get("value") is None
     text = answer.get("text") or ""
     return all(s in text for s in expected["contains"])
+
+
+NO_NUMBER_KINDS = ("not_found", "ambiguous")  # replies that decline to give a number
+
+
+def is_wrong_number(expected: Mapping[str, Any], answer: Mapping[str, Any]) -> bool:
+    """A figure was given that is wrong, or given where "not found" is right — worse than a miss."""
+    if as_number(answer.get("value")) is None:
+        return False
+    t = expected_type(expected)
+    if t == "value":
+        return not value_matches(expected["value"], answer.get("value"))
+    return t == "not_found"
 
 
 def citation_ok(report: str | None, answer: Mapping[str, Any]) -> bool | None:

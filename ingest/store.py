@@ -111,6 +111,7 @@ class StoredCell:
     page: int | None = None
     line_no: int | None = None
     note: str = ""
+    id: int | None = None  # the cell's row id in the store: what a citation points at
 
     def to_cell(self) -> Cell:
         """The plain :class:`Cell` (as parse_tables produced it)."""
@@ -653,14 +654,25 @@ class Store:
         rows = self._con().execute(
             'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
             ' c.value, c.value_type, c.raw, c.status, c.row_id, c.column_id, c."start", c."end", c.page,'
-            f" c.line_no, c.note FROM cells c JOIN reports r ON r.id = c.report_id {where}"
+            f" c.line_no, c.note, c.id FROM cells c JOIN reports r ON r.id = c.report_id {where}"
             " ORDER BY r.agency IS NULL, r.agency, r.year, r.source, c.id", args)
-        return [
-            StoredCell(r["report_id"], r["source"], r["agency"], r["year"], r["template"], r["table_name"],
-                       r["row"], r["column"], decode_value(r["value"], r["value_type"]), r["raw"], r["status"],
-                       r["row_id"], r["column_id"], r["start"], r["end"], r["page"], r["line_no"], r["note"])
-            for r in rows
-        ]
+        return [_stored_cell(r) for r in rows]
+
+    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str]) -> dict[str, list[StoredCell]]:
+        """Every cell of these tables of these reports, in one query: report id → its cells."""
+        out: dict[str, list[StoredCell]] = {rid: [] for rid in report_ids}
+        if not report_ids or not tables:
+            return out
+        rq, tq = ",".join("?" * len(report_ids)), ",".join("?" * len(tables))
+        rows = self._con().execute(
+            'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
+            ' c.value, c.value_type, c.raw, c.status, c.row_id, c.column_id, c."start", c."end", c.page,'
+            " c.line_no, c.note, c.id FROM cells c JOIN reports r ON r.id = c.report_id"
+            f" WHERE c.report_id IN ({rq}) AND c.table_name IN ({tq}) ORDER BY c.id",
+            [*report_ids, *tables])
+        for r in rows:
+            out[r["report_id"]].append(_stored_cell(r))
+        return out
 
     def findings(self, report_id: str | None = None) -> list[StoredFinding]:
         """Findings of one report version, or of every current version, in the order they were stored."""
@@ -693,6 +705,12 @@ class Store:
             'SELECT number, title, "start", "end", page FROM sections WHERE report_id = ? ORDER BY "start"',
             (report_id,))
         return [Section(*r) for r in rows]
+
+
+def _stored_cell(r: sqlite3.Row) -> StoredCell:
+    return StoredCell(r["report_id"], r["source"], r["agency"], r["year"], r["template"], r["table_name"],
+                      r["row"], r["column"], decode_value(r["value"], r["value_type"]), r["raw"], r["status"],
+                      r["row_id"], r["column_id"], r["start"], r["end"], r["page"], r["line_no"], r["note"], r["id"])
 
 
 def _line(r: sqlite3.Row) -> Line:

@@ -4,17 +4,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .answering import answer as answer
+    from .answering import Conversation as Conversation, answer as answer
     from .models import Answer as Answer, Citation as Citation
 
-__all__ = ["answer", "Answer", "Citation"]
+__all__ = ["answer", "Conversation", "Answer", "Citation"]
 
 
 def __getattr__(name: str):
-    if name == "answer":
-        from .answering import answer
+    if name in ("answer", "Conversation"):
+        from . import answering
 
-        return answer
+        return getattr(answering, name)
     if name in ("Answer", "Citation"):
         from . import models
 

@@ -1,158 +1,280 @@
-"""Resolve the loose agency names users type to the agencies in the store.
+"""The one agency matcher: the loose names staff type → the agencies in the store.
 
-马尚街道 / 马尚街道办事处 / 张店区马尚街道 / 张店区人民政府马尚街道办事处 all name one report. Each
-stored agency gets a set of *variants* (its full name, aliases written in the report, the name
-with leading place names dropped, without 人民政府/办事处 …, common abbreviations); the
-question is matched against them, longest first, allowing one wrong character in names of four
-or more characters (OCR: 沭阳县 / 沐阳县).
+马尚街道 / 马尚街道办事处 / 张店区马尚街道 / 张店区人民政府马尚街道办事处 all name one report;
+发改局 names 发展和改革局; a bare place (平潭, 洪泽区) names the government of that place; 苏平片区
+names 平潭综合实验区苏平片区管理局. The rules are data (``qa/data/agency_rules.toml``); this module
+only applies them. Every stored agency gets a set of *variants*, indexed in a dict, so finding the
+agencies a question names is a scan of the question (its length × the longest variant), not of
+the store — it costs the same for 20 agencies and for 10,000.
+
+:meth:`AgencyIndex.find` returns every agency mention with its span in the question, so the
+question parser knows which words it has consumed. A mention that fits several agencies is
+*ambiguous* and carries them all; the caller narrows by year or asks — it never picks one.
 """
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-_SUFFIXES = ("人民政府办公厅", "人民政府办公室", "街道办事处", "人民政府", "办事处", "管委会", "管理委员会", "政府")
-_PLACE = re.compile(r"^(.{2,9}?(?:省|自治区|市|自治州|地区|盟|区|县|旗))")
-ABBREVIATIONS: tuple[tuple[str, str], ...] = (
-    ("科学技术委员会", "科委"),
-    ("发展和改革委员会", "发改委"),
-    ("人力资源和社会保障局", "人社局"),
-    ("住房和城乡建设局", "住建局"),
-    ("生态环境局", "环保局"),
-    ("市场监督管理局", "市场监管局"),
-    ("人民政府办公厅", "政府办公厅"),
-    ("人民政府办公室", "政府办公室"),
-    ("综合实验区管委会", "综合实验区"),
-)
-# words that look like an agency name in a question
-AGENCY_MENTION = re.compile(
-    r"([\u4e00-\u9fff]{2,24}(?:人民政府办公厅|人民政府办公室|人民政府|街道办事处|办事处|管委会|委员会|"
-    r"综合实验区|政府|街道|镇|乡|局|委|办|厅|署|中心|区|县|市))")
+_RULES_FILE = Path(__file__).with_name("data") / "agency_rules.toml"
 
 
-@dataclass
-class AgencyEntry:
-    name: str
-    variants: set[str] = field(default_factory=set)
+@dataclass(frozen=True)
+class Rules:
+    abbreviations: tuple[tuple[str, str], ...]
+    government_suffixes: tuple[str, ...]
+    droppable_suffixes: tuple[str, ...]
+    place_endings: tuple[str, ...]
+    generic: frozenset[str]
+
+    @property
+    def place_re(self) -> re.Pattern[str]:
+        ends = "|".join(sorted(map(re.escape, self.place_endings), key=len, reverse=True))
+        return re.compile(rf"^(.{{2,9}}?(?:{ends}))")
+
+
+@lru_cache(maxsize=1)
+def rules() -> Rules:
+    d = tomllib.loads(_RULES_FILE.read_text("utf-8"))
+    return Rules(tuple((a, b) for a, b in d["abbreviations"]), tuple(d["government_suffixes"]),
+                 tuple(d["droppable_suffixes"]), tuple(d["place_endings"]), frozenset(d["generic"]))
+
+
+# How a mention was matched, from most to least certain.
+HOW_ORDER = ("exact", "short", "abbreviation", "place", "fuzzy")
+
+
+@dataclass(frozen=True)
+class AgencyMatch:
+    """One agency mention in a question: its span and the agencies it can name."""
+
+    start: int
+    end: int
+    text: str
+    agencies: tuple[str, ...]
+    how: str = "exact"  # exact | short | abbreviation | place | fuzzy
+
+    @property
+    def resolved(self) -> str | None:
+        return self.agencies[0] if len(self.agencies) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.agencies) > 1
 
 
 @dataclass
 class Resolution:
-    agency: str | None  # the chosen agency
-    matched: str = ""  # the words of the question that named it
-    candidates: list[str] = field(default_factory=list)  # all equally good matches
+    """The first agency mention of a question (kept for callers that want one agency)."""
+
+    agency: str | None
+    matched: str = ""
+    candidates: list[str] = field(default_factory=list)
     fuzzy: bool = False
-    mention: str | None = None  # an agency-like phrase in the question, when nothing matched
+    mention: str | None = None
 
 
-def _strip_places(name: str) -> list[str]:
-    out = [name]
-    cur = name
-    for _ in range(3):
-        m = _PLACE.match(cur)
+def split_places(name: str) -> tuple[list[str], str]:
+    """``("淮安市洪泽区人民政府")`` → (["淮安市", "洪泽区"], "人民政府")."""
+    place_re = rules().place_re
+    places, cur = [], name
+    for _ in range(4):
+        m = place_re.match(cur)
         if not m or len(cur) - len(m.group(1)) < 2:
             break
+        places.append(m.group(1))
         cur = cur[len(m.group(1)):]
-        out.append(cur)
+    return places, cur
+
+
+def place_forms(place: str) -> set[str]:
+    """"平潭综合实验区" → {平潭综合实验区, 平潭}; "洪泽区" → {洪泽区, 洪泽} (cores of ≥2 characters)."""
+    out = {place}
+    for end in sorted(rules().place_endings, key=len, reverse=True):
+        if place.endswith(end) and len(place) - len(end) >= 2:
+            out.add(place[: -len(end)])
+            break
     return out
 
 
-def variants(name: str, aliases: list[str] | None = None) -> set[str]:
-    base = {name, *(aliases or [])}
-    out: set[str] = set()
-    for n in base:
-        for long, short in ABBREVIATIONS:
-            if long in n:
-                base_n = n.replace(long, short)
-                out.add(base_n)
-            if short in n:
-                out.add(n.replace(short, long))
-    base |= out
-    result: set[str] = set()
-    work = [v for n in base for v in _strip_places(n)]
-    for n in list(work):
-        # "张店区人民政府马尚街道办事处" → "马尚街道办事处"
-        if "人民政府" in n and not n.endswith("人民政府"):
-            work.append(n.split("人民政府", 1)[1])
-    for v in work:
-        result.add(v)
-        for suf in _SUFFIXES:  # longest first: strip one suffix only
-            if v.endswith(suf) and len(v) - len(suf) >= 2:
-                stem = v[: -len(suf)]
-                result.add(stem)
-                if suf in ("街道办事处", "办事处") and not stem.endswith("街道"):
-                    result.add(stem + "街道")
-                break
-    return {v for v in result if len(v) >= 2 and v not in ("街道", "人民政府", "政府", "人民")}
+def _abbreviated(n: str) -> set[str]:
+    out = set()
+    for long, short in rules().abbreviations:
+        if long in n:
+            out.add(n.replace(long, short))
+        if short in n and long not in n:
+            out.add(n.replace(short, long))
+    return out
+
+
+def variants(name: str, aliases: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
+    """Every way of writing ``name`` → how it was derived (exact | short | abbreviation)."""
+    R = rules()
+    out: dict[str, str] = {}
+
+    def add(v: str, how: str) -> None:
+        if len(v) >= 2 and v not in R.generic and HOW_ORDER.index(how) < HOW_ORDER.index(out.get(v, "fuzzy")):
+            out[v] = how
+
+    for n in {name, *aliases}:
+        add(n, "exact")
+    base = {name, *aliases}
+    abbr = {a for n in base for a in _abbreviated(n)}
+    for how, group in (("short", base), ("abbreviation", abbr)):
+        for n in group:
+            work = [n]
+            places, rest = split_places(n)
+            cur = n
+            for p in places:  # drop leading places one by one: 淮安市洪泽区人民政府 → 洪泽区人民政府
+                cur = cur[len(p):]
+                work.append(cur)
+            if "人民政府" in n and not n.endswith("人民政府"):
+                work.append(n.split("人民政府", 1)[1])  # 张店区人民政府马尚街道办事处 → 马尚街道办事处
+            for v in work:
+                add(v, how if v != n or how == "abbreviation" else "exact")
+                for suf in R.droppable_suffixes:  # longest first: strip one suffix only
+                    if v.endswith(suf) and len(v) - len(suf) >= 2:
+                        stem = v[: -len(suf)]
+                        if suf in R.government_suffixes and (stem in places or any(stem in place_forms(p) for p in places)):
+                            break  # "洪泽区" alone is the place, handled as a place mention
+                        add(stem, how)
+                        if suf in ("街道办事处", "办事处") and not stem.endswith("街道"):
+                            add(stem + "街道", how)
+                        break
+    return out
 
 
 class AgencyIndex:
+    """Variant → agencies, plus place → the governments of that place."""
+
     def __init__(self, entries: dict[str, list[str]]):
         """``entries``: agency name → aliases written in its reports."""
-        self.entries = [AgencyEntry(name, variants(name, aliases)) for name, aliases in entries.items()]
+        self._names = list(entries)
+        self._variants: dict[str, dict[str, str]] = {}  # variant → {agency: how}
+        self._places: dict[str, set[str]] = {}  # place form → agencies whose name starts with it
+        self._govs: dict[str, set[str]] = {}  # place form → governments of that place
+        R = rules()
+        for name, aliases in entries.items():
+            for v, how in variants(name, list(aliases)).items():
+                self._variants.setdefault(v, {})[name] = how
+            for n in {name, *aliases}:
+                places, rest = split_places(n)
+                for p in places:
+                    for f in place_forms(p):
+                        self._places.setdefault(f, set()).add(name)
+                if places and rest in R.government_suffixes:
+                    chain = "".join(places)
+                    for f in place_forms(places[-1]) | {chain}:
+                        self._govs.setdefault(f, set()).add(name)
+                elif places and any(rest == s for s in ("", )):
+                    pass
+            # a name that is itself a place ("平潭综合实验区", a 管委会 report filed under the zone's name)
+            places, rest = split_places(name + "政府") if not split_places(name)[1] else ([], "")
+        for name in entries:
+            if name in self._places or any(name == p for p in self._places):
+                for f in place_forms(name):
+                    self._govs.setdefault(f, set()).add(name)
+        self._maxlen = max((len(v) for v in self._variants), default=0)
 
     @property
     def names(self) -> list[str]:
-        return [e.name for e in self.entries]
+        return list(self._names)
 
-    def resolve(self, question: str) -> Resolution:
-        q = question
-        best_len = 0
-        best: list[tuple[str, str, bool]] = []
-        for e in self.entries:
-            for v in e.variants:
-                if len(v) < 2:
+    def __len__(self) -> int:
+        return len(self._names)
+
+    # ----------------------------------------------------------------------------- matching
+    def find(self, q: str) -> list[AgencyMatch]:
+        """Every agency mention in ``q``, non-overlapping, longest first, in question order."""
+        hits: list[AgencyMatch] = []
+        n = len(q)
+        for i in range(n):
+            for j in range(min(n, i + self._maxlen), i + 1, -1):
+                sub = q[i:j]
+                if sub in self._variants:
+                    hits.append(self._with_place(q, i, j, self._variants[sub]))
+                    break
+            for j in range(min(n, i + 12), i + 1, -1):
+                sub = q[i:j]
+                if sub in self._govs and not (sub in self._variants):
+                    hits.append(AgencyMatch(i, j, sub, tuple(sorted(self._govs[sub])), "place"))
+                    break
+        return _select(hits)
+
+    def _with_place(self, q: str, i: int, j: int, agencies: dict[str, str]) -> AgencyMatch:
+        """Extend a match leftwards over a place that belongs to its agency ("平潭" + "公安局"),
+        narrowing an ambiguous match to the agencies of that place."""
+        names = set(agencies)
+        best = (i, names)
+        for k in range(max(0, i - 12), i - 1):
+            pre = q[k:i]
+            if pre in self._places:
+                inside = names & self._places[pre]
+                if inside:
+                    best = (k, inside)
+                    break
+        start, names = best
+        exact = {a for a in names if agencies[a] == "exact"}
+        if exact and start == i:
+            names = exact  # a name written in full beats names it is a shortening of
+        how = min((agencies[a] for a in names), key=HOW_ORDER.index)
+        return AgencyMatch(start, j, q[start:j], tuple(sorted(names)), how)
+
+    def find_fuzzy(self, q: str, skip: list[tuple[int, int]] = ()) -> list[AgencyMatch]:
+        """Mentions with one character wrong (OCR: 沐阳县 for 沭阳县), outside the ``skip`` spans.
+        Only variants of ≥4 characters, or 3 ending in 县/区/市/镇/乡 with the first character wrong."""
+        taken = [False] * len(q)
+        for a, b in skip:
+            for k in range(a, b):
+                taken[k] = True
+        out: list[AgencyMatch] = []
+        pool = {**{k: set(v) for k, v in self._govs.items()}, **{k: set(v) for k, v in self._variants.items()}}
+        for v, agencies in pool.items():
+            L = len(v)
+            if L < 3 or (L == 3 and v[-1] not in "县区市镇乡"):
+                continue
+            for i in range(len(q) - L + 1):
+                if any(taken[i:i + L]):
                     continue
-                hit = v in q
-                fuzzy = False
-                if not hit and (len(v) >= 4 or (len(v) == 3 and v[-1] in "县区市镇乡")) \
-                        and _near_substring(v, q, first_only=len(v) == 3):
-                    hit, fuzzy = True, True
-                if not hit:
+                seg = q[i:i + L]
+                if L == 3 and seg[1:] != v[1:]:
                     continue
-                score = len(v) - (1 if fuzzy else 0)
-                if score > best_len:
-                    best_len, best = score, [(e.name, v, fuzzy)]
-                elif score == best_len and e.name not in [b[0] for b in best]:
-                    best.append((e.name, v, fuzzy))
-        if best and best_len >= 2:
-            # a generic stem ("行政审批服务局") must not beat a more specific unmatched mention
-            names = [b[0] for b in best]
-            return Resolution(names[0] if len(names) == 1 else names[0], best[0][1], names, best[0][2])
-        m = AGENCY_MENTION.search(_drop_noise(q))
-        return Resolution(None, mention=m.group(1) if m else None)
+                if seg[0] != v[0] and seg[1:] != v[1:] and L == 3:
+                    continue
+                diff = sum(1 for a, b in zip(v, seg) if a != b)
+                if diff == 1:
+                    out.append(AgencyMatch(i, i + L, seg, tuple(sorted(agencies)), "fuzzy"))
+        return _select(out)
+
+    def resolve(self, q: str) -> Resolution:
+        ms = self.find(q) or self.find_fuzzy(q)
+        if not ms:
+            return Resolution(None)
+        m = ms[0]
+        return Resolution(m.agencies[0] if len(m.agencies) == 1 else None, m.text, list(m.agencies),
+                          m.how == "fuzzy")
 
     def nearest(self, mention: str, k: int = 3) -> list[str]:
-        """Stored agencies sharing the most characters with ``mention``."""
-        def score(e: AgencyEntry) -> float:
-            best = 0.0
-            for v in e.variants | {e.name}:
-                common = len(set(v) & set(mention))
-                best = max(best, common / max(len(set(mention)), 1))
-            return best
-        ranked = sorted(self.entries, key=score, reverse=True)
-        return [e.name for e in ranked[:k] if score(e) > 0.3]
+        """Stored agencies sharing the most characters with ``mention`` (for "did you mean")."""
+        ms = set(mention)
+        if not ms:
+            return []
+        scored = []
+        for name in self._names:
+            common = len(set(name) & ms) / len(ms)
+            if common > 0.3:
+                scored.append((common, name))
+        scored.sort(key=lambda t: (-t[0], t[1]))
+        return [n for _, n in scored[:k]]
 
 
-_NOISE = re.compile(r"\d{4}\s*年度?|多少|几|哪个|哪些|机关|申请|政府信息公开|报告")
-
-
-def _drop_noise(q: str) -> str:
-    return _NOISE.sub(" ", q)
-
-
-def _near_substring(v: str, q: str, first_only: bool = False) -> bool:
-    """``v`` occurs in ``q`` with at most one character different (only the first, for short names)."""
-    n = len(v)
-    for i in range(len(q) - n + 1):
-        diff = 0
-        if first_only and v[1:] != q[i + 1:i + n]:
-            continue
-        for a, b in zip(v, q[i:i + n]):
-            if a != b:
-                diff += 1
-                if diff > 1:
-                    break
-        if diff <= 1:
-            return True
-    return False
+def _select(hits: list[AgencyMatch]) -> list[AgencyMatch]:
+    """Non-overlapping hits, longest first, returned in question order."""
+    chosen: list[AgencyMatch] = []
+    for h in sorted(hits, key=lambda h: (-(h.end - h.start), HOW_ORDER.index(h.how), h.start)):
+        if all(h.end <= c.start or h.start >= c.end for c in chosen):
+            chosen.append(h)
+    return sorted(chosen, key=lambda h: h.start)

@@ -16,6 +16,7 @@ from . import vocab as V
 from .models import Citation
 
 Num = int | Decimal
+CURRENT_COLUMNS = ("value", "year", "current")  # the 统计表 column of the report's own year (not 历年累计)
 
 
 @dataclass
@@ -39,7 +40,8 @@ def cite(c: StoredCell, quote: str | None = None) -> Citation:
     return Citation(source=c.source, agency=c.agency, year=c.year, page=c.page, section=_section_of(c.table),
                     table=c.table, row=c.row, column=c.column, quote=quote if quote is not None else c.raw,
                     value=None if c.value is None else str(c.value), status=c.status, report_id=c.report_id,
-                    start=c.start, end=c.end, line_no=c.line_no)
+                    start=c.start, end=c.end, line_no=c.line_no, cell_id=c.id, row_id=c.row_id or None,
+                    column_id=c.column_id or None)
 
 
 def _section_of(table: str) -> str:
@@ -166,7 +168,7 @@ def pre2019_figure(store: Store, report: ReportRow, indicator_ids: tuple[str, ..
     if not cells:
         return Figure(None, [], missing=True)
     for iid in indicator_ids:
-        hit = [c for c in cells if c.row_id == f"pre2019.{iid}" and c.column_id in ("value", "year")]
+        hit = [c for c in cells if c.row_id in (f"pre2019.{iid}", iid) and c.column_id in CURRENT_COLUMNS]
         if hit:
             return _combine(hit[:1], derived=False, how="", lang=lang)
     best = best_indicator(cells, question)
@@ -183,7 +185,7 @@ def best_indicator(cells: list[StoredCell], question: str) -> StoredCell | None:
     qb = {q[i:i + 2] for i in range(len(q) - 1)}
     best, best_score = None, 0.0
     for c in cells:
-        if c.column_id not in ("value", "year"):
+        if c.column_id not in CURRENT_COLUMNS:
             continue
         label = re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.、]?|其中:?|\(.*?\)", "", c.row)
         lb = {label[i:i + 2] for i in range(len(label) - 1)}

@@ -3,9 +3,24 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Literal
+from enum import Enum
 
-AnswerKind = Literal["table", "derived", "aggregate", "prose", "metadata", "findings", "not_found", "ambiguous"]
+
+class AnswerKind(str, Enum):
+    """What kind of reply an answer is (compares equal to its string value)."""
+
+    TABLE = "table"  # one cell as printed
+    DERIVED = "derived"  # computed from cells: a sum of sub-rows, a difference, a rate, a blank total
+    AGGREGATE = "aggregate"  # across reports: a sum, a ranking, a count
+    SERIES = "series"  # one figure per year or agency, no single number
+    PROSE = "prose"
+    METADATA = "metadata"
+    FINDINGS = "findings"
+    NOT_FOUND = "not_found"  # no number: not in the data, not understood, or not in the template
+    AMBIGUOUS = "ambiguous"  # the source's digits or the question's names allow several readings
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass
@@ -27,6 +42,9 @@ class Citation:
     start: int | None = None  # char span in the normalised report text
     end: int | None = None
     line_no: int | None = None
+    cell_id: int | None = None  # the store's id of the cited cell (None for passages)
+    row_id: str | None = None  # template row id, e.g. "refused.state_secret"
+    column_id: str | None = None  # template column id, e.g. "total"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,6 +63,13 @@ class Answer:
     # what the router understood (agency, year, metric …) — shown in the UI and eval reports
     interpretation: dict = field(default_factory=dict)
     seconds: float | None = None
+    # the figures behind a series, ranking or sum: [{"agency", "year", "label", "value"}, …] (charts, CSV)
+    data: list[dict] = field(default_factory=list)
+    formula: str = ""  # how a derived figure was computed, with its operands
+    plan: object | None = field(default=None, repr=False, compare=False)  # the QueryPlan (not serialised)
+
+    def __post_init__(self) -> None:
+        self.kind = AnswerKind(self.kind)
 
     def render(self) -> str:
         """Plain text for terminals: the answer, its warnings, then numbered sources."""
@@ -62,7 +87,13 @@ class Answer:
         return "\n".join(out)
 
     def to_dict(self) -> dict:
-        d = asdict(self)
+        plan, self.plan = self.plan, None
+        try:
+            d = asdict(self)
+        finally:
+            self.plan = plan
+        d.pop("plan", None)
+        d["kind"] = self.kind.value
         if isinstance(self.value, Decimal):
             d["value"] = float(self.value) if self.value != self.value.to_integral() else int(self.value)
         return d

@@ -186,8 +186,39 @@ def section_summary(passages: list[Passage], max_chars: int = 420) -> ProseResul
     return ProseResult("\n".join(f"- {p.text}" for p in picked), None, None, [_cite(p, p.text) for p in picked], [], True)
 
 
+# Verbs and generic words that may stand anywhere: the asked *nouns* must share the number's clause.
+_OPTIONAL = set("发文 发布 发表 推送 编发 开展 组织 举办 召开 接待 受理 办理 回复 答复 公开 更新 上传 刊登 转载 政务 信息 "
+                "累计 共计 全年 本年 年度 工作 相关 方面 情况 数量 总数 次数 篇数 条数 平台 渠道 通过 进行 开设".split())
+_CLAUSE = re.compile(r"[,，;；。!！?？]")
+
+
+def required_nouns(terms: list[str] | tuple[str, ...]) -> list[str]:
+    """The words of the asked terms that must appear in the number's clause (微信公众号发文 → 微信, 公众号)."""
+    import jieba
+
+    out = []
+    for t in terms:
+        for w in jieba.lcut(t):
+            w = w.strip()
+            if len(w) >= 2 and w not in _OPTIONAL and w not in _STOP and not w.isdigit():
+                out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def _clause_at(sentence: str, pos: int) -> str:
+    start = max((m.end() for m in _CLAUSE.finditer(sentence, 0, pos)), default=0)
+    nxt = _CLAUSE.search(sentence, pos)
+    return sentence[start: nxt.start() if nxt else len(sentence)]
+
+
 def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: str | None, lang: str,
-            want_list: bool = False) -> ProseResult:
+            want_list: bool = False, terms: list[str] | tuple[str, ...] = ()) -> ProseResult:
+    """The sentences that answer; with a unit hint, the number with that unit — only when it stands
+    in the same clause as every asked noun of ``terms`` (视频号 asked → a website count is never given).
+    ``found`` is False when the asked nouns occur nowhere in the passages."""
+    nouns = required_nouns(terms)
+    if nouns and not any(all(n in p.text for n in nouns) for p in passages):
+        return ProseResult("", None, None, [], [], False)
     kws = keywords(question, drop)
     quoted = quoted_terms(question)
     qgrams = _bigrams(re.sub(r"\d{4}年|多少|几|是|的", "", "".join(kws)))
@@ -206,7 +237,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
         for sc, p, s in sentences[:6]:
             if sc < sentences[0][0] * 0.5:
                 break
-            matches = list(pat.finditer(s))
+            matches = [m for m in pat.finditer(s) if all(n in _clause_at(s, m.start()) for n in nouns)]
             if not matches:
                 continue
             m = _closest(matches, s, kws, quoted)

@@ -95,68 +95,29 @@ def rewrite_query(question: str) -> str:
 
 
 # ------------------------------------------------------------------------------ filters
-_GENERIC = ("人民政府", "街道办事处", "管理委员会", "办事处", "管委会", "委员会", "办公厅", "办公室", "街道", "政府")
-_ADMIN = set("省市区县镇乡州旗盟村 ")
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
-def _core(name: str) -> str:
-    for g in _GENERIC:
-        name = name.replace(g, " ")
-    return name
-
-
-def _name_score(question: str, name: str) -> tuple[int, float]:
-    """(distinctive characters of *name* found in *question*, their share of the name's).
-
-    Characters count when they lie in a run of the name that occurs in the question and has ≥2
-    distinctive characters; generic words (人民政府, 街道, 办事处…) and administrative suffixes
-    (市, 区, 县…) are not distinctive, so "安市" alone never links 西安市 to 淮安市."""
-    core = _core(name)
-    n = len(core)
-    hit = 0
-    i = 0
-    while i < n:
-        for j in range(n, i + 1, -1):
-            sub = core[i:j]
-            if " " not in sub and sub in question and sum(c not in _ADMIN for c in sub) >= 2:
-                hit += sum(c not in _ADMIN for c in sub)
-                i = j
-                break
-        else:
-            i += 1
-    total = sum(1 for c in core if c not in _ADMIN)
-    return hit, (hit / total if total else 0.0)
-
-
-MIN_COVERAGE = 0.5  # share of a name's distinctive characters the question must contain
-
-
 def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) -> dict[str, Any]:
-    """``{"agency": …, "year": …}`` read from *question* by simple matching, for ``search(**…)``.
+    """``{"agency": …, "year": …}`` read from *question* for ``search(**…)``, by the one agency
+    matcher (:class:`qa.agencies.AgencyIndex`).
 
     *agencies*: the stored agency names, or ``{name or alias: agency}`` (see
-    :func:`ingest.vectorstore.agency_names`). ``agency`` is the best-matching stored agency (a
-    list when several tie), ``year`` every 4-digit year 1990–2099 in the question (an int when
-    one); each is ``None`` when nothing matched.
+    :func:`ingest.vectorstore.agency_names`). ``agency`` is the agency the first mention names (a
+    list when it could be several), ``year`` every 4-digit year 1990–2099 in the question (an int
+    when one); each is ``None`` when nothing matched.
     """
+    from .agencies import AgencyIndex
+
     names: Mapping[str, str] = agencies if isinstance(agencies, Mapping) else {a: a for a in agencies}
-    q = question
-    qgrams = {q[i:i + 2] for i in range(len(q) - 1)}
-    best: tuple[int, float] = (0, 0.0)
-    chosen: list[str] = []
-    for name, agency in names.items():
-        core = _core(name)
-        if not any(core[i:i + 2] in qgrams for i in range(len(core) - 1)):
-            continue
-        score = _name_score(q, name)
-        if score[0] < 2 or score[1] < MIN_COVERAGE:
-            continue
-        if score > best:
-            best, chosen = score, [agency]
-        elif score == best and agency not in chosen:
-            chosen.append(agency)
-    years = sorted({int(y) for y in _YEAR.findall(q)})
+    entries: dict[str, list[str]] = {}
+    for alias, agency in names.items():
+        entries.setdefault(agency, [])
+        if alias != agency:
+            entries[agency].append(alias)
+    found = AgencyIndex(entries).find(question)
+    years = sorted({int(y) for y in _YEAR.findall(question)})
+    chosen = list(found[0].agencies) if found else []
     return {
         "agency": (chosen[0] if len(chosen) == 1 else chosen) if chosen else None,
         "year": (years[0] if len(years) == 1 else years) if years else None,

@@ -202,6 +202,9 @@ def render_interpretation(interp: Mapping | None) -> str:
     """What the question was understood as (agency, years, metric …), one small line."""
     if not interp:
         return ""
+    if interp.get("describe"):  # a QueryPlan: its own one-line description, in the question's language
+        head = "理解为" if interp.get("lang", "zh") == "zh" else "Understood as"
+        return f'<div class="gk-interp"><span class="gk-interp-h">{head}</span>{esc(interp["describe"])}</div>'
     parts = []
     for key, zh in INTERPRETATION_FIELDS:
         v = interp.get(key)
@@ -251,6 +254,8 @@ def render_answer(answer: Any, answer_no: int | None = None) -> str:
     elif badge:
         parts.append(f'<div class="gk-head gk-head-novalue">{badge}</div>')
     text = split_inline_warnings(str(a.get("text") or "").strip(), a.get("warnings") or [])
+    if (a.get("interpretation") or {}).get("describe"):  # shown once, in its own line below
+        text = re.sub(r"\n(?:理解为|Understood as)[:：].*$", "", text, flags=re.S)
     if text:
         parts.append(f'<div class="gk-text">{esc(text).replace(chr(10), "<br>")}</div>')
     warnings = answer_warnings(a)

@@ -46,9 +46,9 @@ _RESULTS = (
     ("total", "总计|合计|共|总数|多少|几", "total|how many", "总计", "total"),
 )
 _GROUPS = (
-    ("litigation_after_review", "复议后(?:提起)?(?:行政)?诉讼|复议后起诉", "(?:lawsuits?|litigation) after (?:administrative )?review",
+    ("litigation_after_review", "复议后(?:提起)?(?:行政)?诉讼|复议后起诉", "(?:lawsuits?|litigation|cases?) (?:filed |brought )?after (?:an? )?(?:administrative )?review",
      "行政诉讼(复议后起诉)", "lawsuits after review"),
-    ("litigation_direct", "未经复议(?:直接)?起诉|直接起诉", "direct (?:lawsuits?|litigation)|lawsuits? without review",
+    ("litigation_direct", "未经复议(?:直接)?起诉|直接起诉", r"direct(?:ly)? (?:lawsuits?|litigation|filed|brought)|(?:lawsuits?|litigation|cases?)(?: \w+){0,3} directly|without (?:prior )?(?:administrative )?review",
      "行政诉讼(未经复议直接起诉)", "direct lawsuits"),
     ("review", "行政复议|复议", "administrative review|reconsideration|appeals?", "行政复议", "administrative reviews"),
 )
@@ -120,7 +120,7 @@ T2_METRICS: tuple[T2Metric, ...] = (
     T2Metric("normative_docs", "normative_docs",
              {"issued": "制发|发布|出台", "repealed": "废止", "in_force": "现行有效|有效", "made": "新制作|制作",
               "published": "新公开", "total_public": "对外公开总|公开总数"},
-             "规范性文件", "normative documents?|regulatory documents?", "行政规范性文件", "normative documents"),
+             "(?:行政)?规范性文件", "normative documents?|regulatory documents?", "行政规范性文件", "normative documents"),
     T2Metric("rules", "rules",
              {"issued": "制发|发布|出台", "repealed": "废止", "in_force": "现行有效|有效", "made": "新制作|制作",
               "published": "新公开", "total_public": "对外公开总|公开总数"},
@@ -153,3 +153,39 @@ def find_column(q: str, lang: str) -> str | None:
         if re.search(zh, q) or (lang == "en" and re.search(en, q, re.I)):
             return cid
     return None
+
+
+METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in (*T4_METRICS, *LITIGATION_ANY, *T3_METRICS)}
+
+
+@dataclass(frozen=True)
+class Pre2019Question:
+    """A figure only the pre-2019 统计表 holds (channels, staff, trainings …), and how staff ask for it.
+
+    Asked of a 2019/2021-template report it is not in the tables: the answer may come from the
+    prose (培训 is often written there) or says the template has no such figure."""
+
+    id: str  # the indicator id of ``ingest.templates.PRE2019_INDICATORS``
+    pattern: re.Pattern
+    label_zh: str
+    label_en: str
+    unit: str = "件"
+
+
+_P = Pre2019Question
+PRE2019_ONLY: tuple[Pre2019Question, ...] = (
+    _P("requests_in_person", re.compile(r"当面(?:申请|提出|提交)?|in person", re.I), "当面申请数", "requests made in person"),
+    _P("requests_fax", re.compile(r"传真(?:申请)?|by fax", re.I), "传真申请数", "requests by fax"),
+    _P("requests_email", re.compile(r"电子邮件|电邮|by e-?mail", re.I), "电子邮件申请数", "requests by email"),
+    _P("requests_online", re.compile(r"网上申请|网络申请|在线申请|网上提交|online", re.I), "网上申请数", "requests made online"),
+    _P("requests_letter", re.compile(r"信函(?:申请)?|来信申请|by (?:letter|post|mail)", re.I), "信函申请数", "requests by letter"),
+    _P("requests_other", re.compile(r"其[他它]形式"), "其他形式申请数", "requests in other forms"),
+    _P("proactive_website", re.compile(r"(?:政府)?网站(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数|条)?"), "政府网站公开信息数", "items published on the website", "条"),
+    _P("proactive_gazette", re.compile(r"(?:政府)?公报(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数|条)?"), "政府公报公开信息数", "items published in the gazette", "条"),
+    _P("proactive_total", re.compile(r"主动公开(?:了)?(?:的)?(?:政府)?(?:信息|文件)?(?:数|总数|总量)?|proactive(?:ly)? (?:disclos|publish)\w*", re.I), "主动公开信息数", "items proactively disclosed", "条"),
+    _P("fee_waived", re.compile(r"(?:收费)?减免(?:金额)?|fees? waived", re.I), "收费减免金额", "fees waived", "元"),
+    _P("fees", re.compile(r"依申请(?:公开)?(?:信息)?收(?:取)?(?:的)?费(?:用)?|收取(?:的)?费用|fees? charged", re.I), "依申请公开收费金额", "fees charged", "元"),
+    _P("complaints", re.compile(r"(?:行政)?申[诉述](?:、?举报)?|举报(?:数)?(?!投诉)|complaints?", re.I), "行政申诉、举报数", "complaints"),
+    _P("staff", re.compile(r"(?:工作|专职|兼职)人员|staff", re.I), "从事政府信息公开工作人员数", "staff", "人"),
+    _P("trainees", re.compile(r"(?:接受)?培训(?:的)?人员|参训|受训"), "接受培训人员数", "people trained", "人"),
+)

@@ -171,6 +171,21 @@ def test_real_answer_in_the_chat(settings, store):
     assert TAIAN in history[-1]["content"] and 'id="gk-hit"' in source
 
 
+def test_follow_up_in_the_chat_inherits_and_new_chat_forgets(settings, store):
+    ask = app.default_answer_fn(settings)
+    history = [{"role": "user", "content": "泰安市行政审批服务局2024年不予公开的申请有多少件？"}]
+    history, answers, _, _, plan = app.conversation_turn(history, [], None, store=store, ask=ask)
+    assert plan is not None and plan.subjects[0].resolved == "泰安市行政审批服务局"
+    history = [*history, {"role": "user", "content": "那予以公开呢？"}]
+    history, answers, _, _, plan = app.conversation_turn(history, answers, plan, store=store, ask=ask)
+    body = history[-1]["content"]
+    assert '<span class="gk-value">1</span>' in body and "沿用上一问" in body and TAIAN in body  # 予以公开 1 (hand-read)
+    *_, fresh = app.clear_chat()
+    history, _, _, _, _ = app.conversation_turn([{"role": "user", "content": "那予以公开呢？"}], [], fresh,
+                                                store=store, ask=ask)
+    assert "gk-value" not in history[-1]["content"]  # nothing to lean on: no number
+
+
 # ------------------------------------------------------------------------------------ source view
 def test_source_view_of_a_table_cell(store):
     cite = _cell_citation(store, TAIAN, "三", "(三)不予公开/1.")
