@@ -152,6 +152,14 @@ def m002_report_versions(con: sqlite3.Connection) -> None:
         _recheck_versions(con, key)
 
 
+@_migration
+def m003_generation(con: sqlite3.Connection) -> None:
+    """A generation counter, raised by every write transaction that changed something
+    (:meth:`ingest.store.Store.generation`): "has the store changed?" in one read."""
+    con.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    con.execute("INSERT INTO store_meta (key, value) VALUES ('generation', 1)")
+
+
 def migrate(con: sqlite3.Connection, path: Path, error: type[Exception] = RuntimeError) -> None:
     """Apply the migrations this file lacks, each in its own transaction (safe when several
     processes open a new or old store at once: the second one finds the work done)."""

@@ -372,12 +372,20 @@ class Store:
         if con.in_transaction:
             raise StoreError("cannot write inside Store.snapshot() (it is a read-only view)")
         con.execute("BEGIN IMMEDIATE")
+        changes = con.total_changes
         try:
             yield con
+            if con.total_changes != changes:
+                con.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'generation'")
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
+
+    def generation(self) -> int:
+        """A number that grows with every change to the store (a report saved, replaced, deleted,
+        a version chosen) and only then: what a cache of anything read from the store compares."""
+        return self._con().execute("SELECT value FROM store_meta WHERE key = 'generation'").fetchone()[0]
 
     @contextmanager
     def snapshot(self) -> Iterator[Store]:

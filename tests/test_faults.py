@@ -155,7 +155,11 @@ def test_a_renamed_copy_with_one_more_newline_is_a_version_not_a_second_report(t
     assert store.choose_version(taian.agency, 2024, None).source == "taian-third.txt"  # back to the newest
     with pytest.raises(KeyError):
         store.choose_version(taian.agency, 2024, "nope.txt")
+    generation = store.generation()
     assert ingest([copy], settings).unchanged == 1  # the same bytes again change nothing
+    assert store.generation() == generation
+    store.choose_version(taian.agency, 2024, TAIAN.name)  # a choice is a change: caches must notice
+    assert store.generation() == generation + 1
 
 
 @needs_corpus
