@@ -94,9 +94,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_real_server_locks_out_a_password_guesser(settings):
+def test_the_real_server_refuses_big_uploads_and_locks_out_a_password_guesser(settings, tmp_path, monkeypatch):
     import httpx
 
+    uploads = tmp_path / "gradio"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(uploads))
+    monkeypatch.setattr(load, "MAX_BYTES", 100_000)
     demo = app.build_app(settings, ingest_sample=False, answer_fn=lambda q: None)
     port = _free_port()
     app.serve(demo, app.UIConfig(host="127.0.0.1", port=port, user="admin", password="right"),
@@ -105,6 +108,11 @@ def test_the_real_server_locks_out_a_password_guesser(settings):
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30) as c:
             assert c.post("/login", data={"username": "admin", "password": "right"}).status_code == 200
+            big = c.post("/gradio_api/upload", files={"files": ("big.txt", b"x" * 300_000, "text/plain")})
+            assert big.status_code == 413  # refused while it streams in …
+            assert not [f for f in uploads.rglob("*") if f.is_file()]  # … and nothing of it is kept
+            small = c.post("/gradio_api/upload", files={"files": ("small.txt", b"x" * 3_000, "text/plain")})
+            assert small.status_code == 200 and Path(small.json()[0]).name == "small.txt"
             codes = [c.post("/login", data={"username": "admin", "password": f"guess{i}"}).status_code
                      for i in range(40)]
             assert codes[:5] == [400] * 5 and set(codes[5:]) == {429}, codes
