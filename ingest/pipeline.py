@@ -310,10 +310,12 @@ def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook],
         result.cells, result.findings = len(parsed.cells), len(parsed.findings)
         if not any(c.value is not None for c in parsed.cells):  # no table, or only guesses with no figure
             result.reason = NO_TABLES
-    if saved.other_versions and status != "unchanged":
-        others = ", ".join(dict.fromkeys(saved.other_versions))
-        result.note = (f"another version of a stored report ({others}); answers use "
+    others = [s for s in dict.fromkeys(saved.other_versions) if s != parsed.doc.source]
+    if status != "unchanged" and others:
+        result.note = (f"another version of a stored report ({', '.join(others)}); answers use "
                        + ("this one (the newest)" if saved.is_current else "the version chosen before"))
+    elif status == "replaced":
+        result.note = "new content under a stored file name: the previous content is kept as an older version"
     if not saved.is_current:
         return result
     for hook in hooks:

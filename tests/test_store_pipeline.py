@@ -174,6 +174,8 @@ def test_changed_file_with_same_name_replaces_its_rows(tmp_path: Path) -> None:
     _changed_copy(SEED_2021, f)
     summary = ingest([f], settings)
     assert (summary.replaced, summary.errors) == (1, [])
+    assert summary.notes == [(str(f), "new content under a stored file name: the previous content is kept as an "
+                                      "older version")]
     (new,) = store.reports()
     assert new.id != old.id and new.source == old.source == "report.txt"
     assert (new.version, new.is_current, new.other_versions) == (2, True, ["report.txt"])
