@@ -11,11 +11,13 @@ validation findings.
   is matched by agency name, allowing a place in front: ``平潭综合实验区`` (2013, txt) and
   ``福建省平潭综合实验区`` (2013, html) are one report with two versions.
 * **Nothing stored is deleted by a save.** The same content again is ``"unchanged"``; new content
-  under a known file name is ``"replaced"``: a new version, the old one is kept (a reader that
-  listed the old version can still read its rows). Each save is one transaction that also
-  recomputes what depends on several reports — the ``cross_year.*`` checks of the agency's
-  neighbouring years and the ``versions.*`` differences between versions — so an ingest killed
-  at any moment leaves the store as complete as the files it finished.
+  of a report under a file name it had is ``"replaced"``: a new version, the old one is kept (a
+  reader that listed the old version can still read its rows); another report under a file
+  name that held one before is just another report. Only :meth:`Store.delete` deletes.
+* Each save is one transaction that also recomputes what depends on several reports — the
+  ``cross_year.*`` checks of the agency's neighbouring years and the ``versions.*`` differences
+  between versions — so an ingest killed at any moment leaves the store as complete as the
+  files it finished.
 * Cell values are stored as text with a type tag, so ``int``, ``Decimal`` and ``None`` (a blank
   cell, which is not 0) come back exactly as they went in.
 * Each thread gets its own connection (``threading.local``); the database runs in WAL mode, so
@@ -412,11 +414,12 @@ class Store:
         """Store one parsed report as a version of its report (agency + year + template).
 
         ``"unchanged"``: the same content is already stored (nothing is written).
-        ``"replaced"``: other content was stored under the same file name; that version is kept
-        as an older one (or, when it was another report, deleted) and this one is the newest.
-        ``"added"``: a new file — a new report, or a new version of a stored one. The report's
-        cross-year and version findings are recomputed in the same transaction; any error rolls
-        the whole save back, leaving the store as it was.
+        ``"replaced"``: other content of the same report was stored under the same file name; it
+        is kept as an older version and this one is the newest.
+        ``"added"``: a new report, or a new version of a stored one under another file name. (A
+        file name that held another report before holds both now: nothing stored is deleted by a
+        save.) The report's cross-year and version findings are recomputed in the same
+        transaction; any error rolls the whole save back, leaving the store as it was.
         """
         doc, meta = parsed.doc, parsed.meta
         rid = parsed.report_id
@@ -429,24 +432,18 @@ class Store:
             if con.execute("SELECT 1 FROM reports WHERE id = ?", (rid,)).fetchone():
                 raise StoreError(f"report id {rid} already used by other content (hash prefix collision)")
             key = _key_for(con, meta.agency, meta.year, meta.template, aliases, doc.source)
-            old = con.execute("SELECT id, report_key, agency, year FROM reports WHERE source = ?",
-                              (doc.source,)).fetchall()
-            touched_keys, touched_years = {key}, {(meta.agency, meta.year)}
-            for o in old:
-                if o["report_key"] != key:  # the file now holds another report: the old one goes
-                    con.execute("DELETE FROM reports WHERE id = ?", (o["id"],))  # cascades to lines, cells, …
-                    touched_keys.add(o["report_key"])
-                    touched_years.add((o["agency"], o["year"]))
-            before = {k: self._current_agency_year(con, k) for k in touched_keys}
+            replaced = con.execute("SELECT 1 FROM reports WHERE source = ? AND report_key = ?",
+                                   (doc.source, key)).fetchone() is not None
+            before = self._current_agency_year(con, key)
             seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM reports").fetchone()[0]
             self._insert_report(con, parsed, aliases, key, seq)
             self._insert_lines(con, rid, doc.lines)
             self._insert_sections(con, rid, parsed.sections)
             self._insert_cells(con, rid, parsed.cells)
             self._insert_findings(con, rid, parsed.findings)
-            self._after_change(con, touched_keys, touched_years | set(before.values()))
+            self._after_change(con, {key}, {(meta.agency, meta.year), before})
             current, others = self._current_and_others(con, key, rid)
-        return SaveResult("replaced" if old else "added", rid, current == rid, current, others)
+        return SaveResult("replaced" if replaced else "added", rid, current == rid, current, others)
 
     @staticmethod
     def _current_agency_year(con: sqlite3.Connection, key: str) -> tuple[str | None, int | None]:

@@ -162,6 +162,20 @@ def test_a_renamed_copy_with_one_more_newline_is_a_version_not_a_second_report(t
     assert store.generation() == generation + 1
 
 
+def test_another_report_under_a_stored_file_name_deletes_nothing(tmp_path: Path) -> None:
+    """Two agencies' reports uploaded one after the other as 年报.txt: both are kept."""
+    settings = settings_for(tmp_path)
+    f = tmp_path / "年报.txt"
+    f.write_bytes(TAIAN.read_bytes())
+    ingest([f], settings)
+    f.write_bytes(ALDING.read_bytes())
+    assert ingest([f], settings).added == 1
+    store = Store(settings.db_path)
+    assert sorted(r.agency for r in store.reports(source="年报.txt")) == sorted(
+        [parse_file(TAIAN)[0].meta.agency, parse_file(ALDING)[0].meta.agency])
+    assert store.counts()["reports"] == 2 and all(r.n_cells for r in store.reports())
+
+
 @needs_corpus
 def test_corrected_version_records_each_differing_figure(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
