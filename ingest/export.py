@@ -5,7 +5,7 @@ column the template does not know (e.g. a pre-2019 indicator) comes after, in pa
 
 Nothing exported is executed by a spreadsheet: a CSV text field that starts with ``=``, ``+``,
 ``-``, ``@``, tab or CR gets a leading ``'`` (OWASP "CSV injection"), unless it is a plain
-number such as ``-3``; XLSX text is written as text cells, never as formulas.
+number such as ``-3`` or only dashes; XLSX text is written as text cells, never as formulas.
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control character
 
 def csv_safe(value: object) -> object:
     """*value* as a CSV field a spreadsheet will show, not run: ``"=1+2.txt"`` → ``"'=1+2.txt"``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if (isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value)
+            and value.strip("-")):  # "-3" and a lone "-" (a blank in many tables) cannot run anything
         return "'" + value
     return value
 
