@@ -196,6 +196,28 @@ def test_corrected_version_records_each_differing_figure(tmp_path: Path) -> None
 
 
 @needs_corpus
+def test_cli_lists_and_chooses_versions(tmp_path: Path, capsys) -> None:
+    from qa.cli import main as cli
+
+    home = str(tmp_path / "h")
+    files = [CORPUS / "pingtan-syq-2013.html", CORPUS / "pingtan-syq-2013.txt"]
+    assert cli(["ingest", *map(str, files), "--home", home, "--no-progress", "--no-index"]) == 0
+    capsys.readouterr()
+    assert cli(["versions", "平潭综合实验区", "2013", "--home", home]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].startswith("*") and "pingtan-syq-2013.txt" in out[2] and "pingtan-syq-2013.html" in out[3]
+    assert cli(["versions", "福建省平潭综合实验区", "2013", "--use", "pingtan-syq-2013.html", "--home", home]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[3].startswith("*") and "(chosen)" in out[3] and "pingtan-syq-2013.html" in out[3]
+    assert [r.source for r in Store(Path(home) / "gongkai.sqlite3").reports()] == ["pingtan-syq-2013.html"]
+    assert cli(["versions", "平潭综合实验区", "2013", "--newest", "--home", home]) == 0
+    assert capsys.readouterr().out.splitlines()[2].startswith("*")
+    assert cli(["versions", "平潭综合实验区", "2013", "--use", "nope.txt", "--home", home]) == 2
+    assert "no version 'nope.txt'" in capsys.readouterr().err
+    assert cli(["versions", "北京市海淀区", "2013", "--home", home]) == 2
+
+
+@needs_corpus
 def test_corpus_twins_are_one_report_with_two_versions(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     copy = tmp_path / "copy-of-hzs.txt"
