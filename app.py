@@ -132,6 +132,7 @@ class LoginThrottle:
         self.app, self.free_tries, self.base_delay, self.max_delay, self.clock = (
             app, free_tries, base_delay, max_delay, clock)
         self._state: dict[str, tuple[int, float]] = {}  # client -> (failures, locked until)
+        self._inflight: dict[str, int] = {}  # client -> tries sent and not answered yet
         self._lock = threading.Lock()
 
     def _client(self, scope: dict) -> str:
@@ -144,8 +145,26 @@ class LoginThrottle:
             _, until = self._state.get(client, (0, 0.0))
         return max(0.0, until - self.clock())
 
-    def _record(self, client: str, ok: bool) -> None:
+    def _admit(self, client: str) -> float:
+        """0 and one more try in flight for *client*, or the seconds it must wait. Tries sent at
+        once count as failures until they are answered, so a burst cannot outrun the count."""
         with self._lock:
+            failures, until = self._state.get(client, (0, 0.0))
+            wait = until - self.clock()
+            if wait <= 0 and self._inflight.get(client, 0) >= max(1, self.free_tries - failures):
+                wait = self.base_delay  # the free tries are all in flight (after a lock-out: one at a time)
+            if wait > 0:
+                return wait
+            self._inflight[client] = self._inflight.get(client, 0) + 1
+            return 0.0
+
+    def _record(self, client: str, ok: bool | None) -> None:
+        with self._lock:
+            left = self._inflight.pop(client, 1) - 1
+            if left > 0:
+                self._inflight[client] = left
+            if ok is None:  # neither a success nor a failed login (e.g. a malformed request)
+                return
             if ok:
                 self._state.pop(client, None)
                 return
@@ -164,7 +183,7 @@ class LoginThrottle:
             await self.app(scope, receive, send)
             return
         client = self._client(scope)
-        wait = self.retry_after(client)
+        wait = self._admit(client)
         if wait > 0:
             body = json.dumps({"detail": f"登录失败次数过多，请 {wait:.0f} 秒后再试 (too many failed logins; "
                                          f"try again in {wait:.0f} s)"}, ensure_ascii=False).encode()
@@ -180,11 +199,12 @@ class LoginThrottle:
                 status.append(int(message.get("status", 0)))
             await send(message)
 
-        await self.app(scope, receive, send_status)
-        if status and status[0] < 300:
-            self._record(client, ok=True)
-        elif status and status[0] in (400, 401, 403):
-            self._record(client, ok=False)
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            code = status[0] if status else 0
+            self._record(client, ok=True if 200 <= code < 300 else False if code in (400, 401, 403) else None)
+        if code in (400, 401, 403):
             log.warning("failed login from %s", client)
 
 

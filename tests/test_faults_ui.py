@@ -88,6 +88,46 @@ def test_login_throttle_locks_out_one_client_and_lets_it_back_later():
     assert _asgi_login(t, "1.1.1.1", ok=False) == 400
 
 
+def test_login_throttle_counts_a_burst_sent_at_once():
+    """200 guesses sent together: only the free tries reach the password check."""
+    t = app.LoginThrottle(None, free_tries=5)
+    checked: list[int] = []
+
+    async def burst() -> list[int]:
+        release = asyncio.Event()
+
+        async def inner(scope, receive, send):
+            checked.append(1)
+            await release.wait()  # every guess is in flight before any is answered
+            await send({"type": "http.response.start", "status": 400, "headers": []})
+            await send({"type": "http.response.body", "body": b"{}"})
+
+        t.app = inner
+
+        async def one() -> int:
+            sent: list[dict] = []
+
+            async def send(message):
+                sent.append(message)
+
+            async def receive():
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+            await t({"type": "http", "method": "POST", "path": "/login", "client": ("6.6.6.6", 1), "headers": []},
+                    receive, send)
+            return sent[0]["status"]
+
+        tasks = [asyncio.ensure_future(one()) for _ in range(200)]
+        while len(checked) + sum(x.done() for x in tasks) < 200:
+            await asyncio.sleep(0)
+        release.set()
+        return list(await asyncio.gather(*tasks))
+
+    codes = asyncio.run(burst())
+    assert len(checked) == 5 and codes.count(400) == 5 and codes.count(429) == 195
+    assert t.retry_after("6.6.6.6") > 0  # and the five failures lock it out
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
