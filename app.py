@@ -282,7 +282,9 @@ def conversation_turn(history: list, answers: list, plan: Any, *, store: Store, 
             takes_previous = False
         result = ask(question, previous=plan) if takes_previous else ask(question)
         new_plan = getattr(result, "plan", None)
-        if new_plan is not None and (new_plan.measures or new_plan.subjects) and not new_plan.unconsumed:
+        from qa.answering import remembered
+
+        if remembered(new_plan):
             plan = new_plan
         body = R.render_answer(result, answer_no=n)
         cites = [R.as_dict(c) for c in R.as_dict(result).get("citations") or []]

@@ -23,6 +23,7 @@ from decimal import Decimal
 from . import templates as T
 from .digits import distinct, group_totals_ok, parse_number, row_sum_ok, split_tokens
 from .models import Cell, Finding, LoadedDocument, Section
+from .indicators import parse_indicator_table
 from .tokens import Tok, tokenize
 
 # ------------------------------------------------------------------------------ regions
@@ -33,7 +34,6 @@ _CARRY_FWD = re.compile(r"结转下年")
 _T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?")
 _T5_START = re.compile(r"五、|存在的主要问题|主要问题(?:及|和)改进")
 _T2_START = re.compile(r"第二十条第?\(?一\)?项")
-_PRE2019_START = re.compile(r"统计指标|指标名称")
 
 
 @dataclass
@@ -41,17 +41,12 @@ class Regions:
     t2: tuple[int, int] | None = None
     t3: tuple[int, int] | None = None
     t4: tuple[int, int] | None = None
-    stats: tuple[int, int] | None = None
 
 
 def find_regions(text: str, template: str) -> Regions:
     r = Regions()
     if template == "pre2019":
-        heads = [m for m in re.finditer(r"政府信息公开情况统计表", text)]
-        m = _PRE2019_START.search(text, heads[-1].start() if heads else 0)
-        if m:
-            r.stats = (m.start(), len(text))
-        return r
+        return r  # the 统计表 is found and read by ingest/indicators.py
     # the table's header is the last "收到和处理…申请情况"/"勾稽关系" before its first row; the
     # phrase also occurs in a report's opening sentence, so searching forward is not enough
     first_row = _T3_FIRST_ROW.search(text)
@@ -611,115 +606,14 @@ def _prefer_by_prose(cands: list[tuple], spec: T.T2Row, prose: str) -> list[tupl
     return [c for c, s in zip(cands, scores) if s == best]
 
 
-# ------------------------------------------------------------------------------ pre-2019 统计表
-_UNITS = ("人次", "万元", "条", "件", "次", "个", "人", "元", "篇", "项", "家", "期", "—", "-")
-
-
-def parse_stats_table(doc: LoadedDocument, region: tuple[int, int]) -> tuple[list[Cell], list[Finding]]:
-    """Named indicators of the pre-2019 统计表: label · 单位 · value(s)."""
-    toks = tokenize(doc, *region)
-    header = doc.text[region[0]:region[0] + 200]
-    two_cols = bool(re.search(r"\d{4}年度\s*历年累计|本年度?\s*历年累计", header))
-    columns = (("本年度", "year"), ("历年累计", "cumulative")) if two_cols else (("统计数", "value"),)
-    ncols = len(columns)
-    cells: list[Cell] = []
-    findings: list[Finding] = []
-    label: str | None = None
-    unit = ""
-    label_tok: Tok | None = None
-    vals: list[Tok] = []
-
-    def emit() -> None:
-        nonlocal vals
-        if label is None:
-            return
-        name = label
-        texts = [t.text for t in vals if t.kind == "num"]
-        blanks = [t for t in vals if t.kind == "blank"]
-        status, note = "exact", ""
-        if not texts:
-            values: tuple = (None,) * ncols
-            if not blanks and unit in ("—", "-", ""):
-                vals = []
-                return  # a heading row
-        elif len(texts) == ncols:
-            values = tuple(parse_number(x) for x in texts)
-        elif len(texts) < ncols:
-            cands = distinct(split_tokens(texts, ncols, allow_decimal=True,
-                                          accept=lambda v: ncols == 1 or v[0] <= v[1]))
-            cands = _prefer_indicator_by_prose(cands, doc.text)
-            if len(cands) == 1:
-                values, note = cands[0], f"digits run together ({' '.join(texts)})"
-            else:
-                values = (None,) * ncols
-                status = "ambiguous"
-                note = f"digits run together ({' '.join(texts)}); readings: " + " / ".join(
-                    ",".join(map(_fmt, c)) for c in cands[:6])
-        else:
-            values = tuple(parse_number(x) for x in texts[:ncols])
-            status = "inferred"
-        row_id = _indicator_id(name)
-        for (col, cid), v in zip(columns, values):
-            tok = vals[0] if vals else label_tok
-            cells.append(Cell(table="统计表", row=name, column=col, value=v,
-                              raw=" ".join(texts) if texts else "", status=status,
-                              row_id=row_id, column_id=cid,
-                              start=tok.start if tok else None, end=(vals[-1].end if vals else None),
-                              page=tok.page if tok else None, line_no=tok.line_no if tok else None,
-                              note=(note + (f"; unit {unit}" if unit else "")).strip("; ")))
-        vals = []
-
-    for t in toks:
-        if t.kind == "label":
-            text = t.text.strip()
-            if text in _UNITS or text == "人次":
-                unit = text
-                continue
-            m = re.match(rf"^(.*?)({'|'.join(map(re.escape, _UNITS[:-2]))})$", text)
-            if vals or label is not None:
-                emit()
-            if text in ("统计指标", "单位", "统计数", "计量单位", "指标名称") or re.fullmatch(r"[\d年度历年累计计量单位指标名称]+", text):
-                label = None
-                continue
-            if m and not t.in_cell and len(m.group(1)) >= 2:
-                label, unit = m.group(1), m.group(2)
-            else:
-                label, unit = text, ""
-            label_tok = t
-        else:
-            vals.append(t)
-            if len([v for v in vals if v.kind == "num"]) >= ncols and t.in_cell:
-                emit()
-                label = None
-    emit()
-    return cells, findings
-
-
-def _prefer_indicator_by_prose(cands: list[tuple], prose: str) -> list[tuple]:
-    if len(cands) <= 1:
-        return cands
-    hits = [c for c in cands if c[0] is not None and re.search(rf"(?<!\d){re.escape(str(c[0]))}(?:条|件|次|篇)", prose)]
-    return hits if len(hits) == 1 else cands
-
-
-def _indicator_id(label: str) -> str:
-    t = _norm_label(label)
-    if t.startswith("其中") and not any(k in t for k in ("政府网站", "政府公报", "当面", "网上", "网络", "信函")):
-        return ""
-    for ind in T.PRE2019_INDICATORS:
-        if any(k in t for k in ind.keys):
-            return f"pre2019.{ind.id}"
-    return ""
-
-
 # ------------------------------------------------------------------------------ entry point
 def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) -> tuple[list[Cell], list[Finding]]:
     """Return every cell found, and findings about the parse itself (ambiguous splits, missing rows)."""
     regions = find_regions(doc.text, template)
     cells: list[Cell] = []
     findings: list[Finding] = []
-    if regions.stats:
-        c, f = parse_stats_table(doc, regions.stats)
+    if template == "pre2019":  # the 统计表 / 附表 lives in ingest/indicators.py
+        c, f = parse_indicator_table(doc)
         cells += c
         findings += f
     if regions.t2:

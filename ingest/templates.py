@@ -215,39 +215,140 @@ def t2_rows(template: str) -> tuple[T2Row, ...]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Pre-2019 统计表: named indicators, mapped to canonical ids where they map.
+# Pre-2019 统计表 / 附表: named indicators, mapped to canonical ids where they map.
+#
+# The vocabulary is data: adding a printed variant is adding a string to ``keys``.
+# ``keys`` are substrings of the printed label once "其中:" and the ordinal ("1." "(一)" "2、")
+# are stripped; a key starting with "=" must equal that whole label. The longest matching key
+# wins ("同意部分公开" beats "同意公开"; "行政诉讼、举报" beats "行政诉讼"). ``under`` limits an
+# entry to sub-rows of the given ids (renfang-2011's "6.其他" under 拒绝提供 is not a channel).
+# ``ask``: question words (regexes) that route a question to the indicator.
+# ``prose``: regexes for the figure the report's text states (group "n"; a match without the
+# group means 0, e.g. "未收到…申请"); a match preceded by 累计/历年 in its clause is cumulative.
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Indicator:
     id: str
     label: str
     keys: tuple[str, ...]
+    ask: tuple[str, ...] = ()
+    under: tuple[str, ...] = ()
+    prose: tuple[str, ...] = ()
 
 
+_I = Indicator
+_N = r"(?P<n>\d+)\s*"
 PRE2019_INDICATORS: tuple[Indicator, ...] = (
-    Indicator("proactive_total", "主动公开政府信息数", ("主动公开政府信息数", "主动公开文件数", "主动公开政府信息")),
-    Indicator("proactive_website", "其中:政府网站公开政府信息数", ("政府网站公开",)),
-    Indicator("proactive_gazette", "其中:政府公报公开政府信息数", ("政府公报公开",)),
-    Indicator("proactive_other", "其中:其他方式公开政府信息数", ("其他方式公开",)),
-    Indicator("policy_interpretations", "发布解读稿件数", ("解读稿件", "政策解读")),
-    Indicator("requests_received", "收到申请数", ("收到申请数", "受理依申请公开信息总数", "受理申请")),
-    Indicator("requests_in_person", "其中:当面申请数", ("当面申请",)),
-    Indicator("requests_online", "其中:网络申请数", ("网络申请", "网上申请")),
-    Indicator("requests_mail", "其中:信函申请数", ("信函", "传真申请")),
-    Indicator("replies_total", "对申请的答复总数", ("答复总数", "申请办结数", "已办结")),
-    Indicator("granted", "按时/同意公开答复数", ("同意公开答复", "按时办结")),
-    Indicator("partly_granted", "同意部分公开答复数", ("同意部分公开", "部分公开答复")),
-    Indicator("refused", "不同意公开答复数", ("不同意公开答复", "不予公开答复")),
-    Indicator("not_exist", "信息不存在数", ("信息不存在",)),
-    Indicator("wrong_agency", "非本机关职责数", ("非本机关",)),
-    Indicator("not_gov_info", "申请内容不属于政府信息数", ("不属于政府信息", "不明确")),
-    Indicator("other_replies", "其他类型答复数", ("其他类型答复", "其他")),
-    Indicator("review", "行政复议数", ("行政复议",)),
-    Indicator("litigation", "行政诉讼数", ("行政诉讼",)),
-    Indicator("complaints", "举报投诉数", ("举报投诉", "申诉")),
-    Indicator("fees", "依申请公开信息收取的费用", ("收取的费用", "收费")),
-    Indicator("staff", "从事政府信息公开工作人员数", ("工作人员数", "工作人员")),
-    Indicator("meetings", "召开政府信息公开工作会议次数", ("工作会议", "专题会议")),
-    Indicator("trainings", "举办各类培训班次数", ("培训班", "培训")),
-    Indicator("trainees", "接受培训人员数", ("培训人员", "接受培训")),
+    _I("proactive_total", "主动公开政府信息数",
+       ("主动公开政府信息数", "主动公开信息数", "主动公开文件数", "主动公开政府信息"),
+       ask=("主动公开(?:了)?(?:政府)?(?:信息|文件)", "公开(?:了)?多少(?:条)?(?:政府)?信息"),
+       prose=(rf"主动公开(?:政府)?信息(?:共|总数|数)?[为达::]?{_N}条",)),
+    _I("proactive_website", "其中:政府网站公开政府信息数", ("政府网站公开", "网站公开"),
+       ask=("(?:政府)?网站(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数)?",)),
+    _I("proactive_gazette", "其中:政府公报公开政府信息数", ("政府公报公开", "公报公开"), ask=("(?:政府)?公报(?:上)?(?:公开)?(?:的)?(?:政府)?(?:信息)?(?:数)?",)),
+    _I("proactive_other", "其中:其他方式公开政府信息数", ("其他方式公开", "其它方式公开"), ask=("其他方式公开",)),
+    _I("policy_interpretations", "发布解读稿件数", ("解读稿件", "政策解读")),
+    _I("requests_received", "受理(收到)政府信息公开申请总数",
+       ("收到申请数", "受理依申请公开信息总数", "受理政府信息公开申请", "受理政府信息依申请公开",
+        "正式受理", "受理申请", "申请总数"),
+       ask=("收到.{0,8}申请", "受理.{0,8}申请", "申请(?:总)?数", "多少(?:件|个|份)?申请"),
+       prose=(rf"(?:收到|受理)[^。;,\d]{{0,20}}?(?:申请|依申请公开信息)[^。;,\d]{{0,4}}?{_N}[件条个份]",
+              r"未(?:收到|受理)(?![^。;,]{0,25}(?:复议|诉讼))[^。;,]{0,25}?申请")),
+    _I("requests_in_person", "其中:当面申请数", ("当面申请", "当面"), ask=("当面",)),
+    _I("requests_fax", "其中:传真申请数", ("传真申请",), ask=("传真",)),
+    _I("requests_email", "其中:电子邮件申请数", ("电子邮件申请", "电子邮件"), ask=("电子邮件|邮件",)),
+    _I("requests_online", "其中:网上申请数", ("网上申请", "网络申请"), ask=("网上申请|网络申请|在线申请",)),
+    _I("requests_letter", "其中:信函申请数", ("信函申请", "信函", "信函、传真"), ask=("信函",)),
+    _I("requests_other", "其中:其他形式申请数", ("其他形式", "其它形式"), ask=("其他形式|其它形式",)),
+    _I("requests_closed", "申请办结数", ("申请办结数",), ask=("办结",)),
+    _I("closed_on_time", "按时办结数", ("按时办结",), ask=("按时办结",)),
+    _I("closed_extended", "延期办结数", ("延期办结",), ask=("延期办结",)),
+    _I("replies_total", "对申请的答复总数",
+       ("答复总数", "对申请的答复数", "申请答复数", "=办结"),
+       ask=("答复(?:了)?(?:多少|总数|几)",)),
+    _I("already_public", "属于已主动公开范围数", ("已主动公开范围",), under=("replies_total",)),
+    _I("granted", "同意公开答复数", ("同意公开答复", "同意提供"), ask=("同意公开", "予以公开")),
+    _I("partly_granted", "同意部分公开答复数", ("同意部分公开", "部分公开答复"), ask=("部分公开",)),
+    _I("refused", "不予公开(否决公开/不同意公开)答复数",
+       ("不同意公开答复", "不予公开答复", "否决公开答复", "否决公开", "拒绝提供"),
+       ask=("不予公开", "不同意公开", "否决公开", "拒绝(?:公开|提供)")),
+    _I("refused.state_secret", "不同意公开/涉及国家秘密", ("涉及国家秘密",), under=("refused",)),
+    _I("refused.commercial_secret", "不同意公开/涉及商业秘密", ("涉及商业秘密",), under=("refused",)),
+    _I("refused.privacy", "不同意公开/涉及个人隐私", ("涉及个人隐私",), under=("refused",)),
+    _I("refused.security", "不同意公开/危及国家安全、公共安全、经济安全和社会稳定", ("危及国家安全",), under=("refused",)),
+    _I("not_gov_info", "不同意公开/不是《条例》所指政府信息", ("所指政府信息", "不属于政府信息"), under=("refused",)),
+    _I("refused.other_law", "不同意公开/法律法规规定的其他情形", ("法律法规规定的其他情形",), under=("refused",)),
+    _I("wrong_agency", "不属于本行政机关公开数", ("不属于本行政机关", "非本机关"), under=("replies_total",)),
+    _I("not_exist", "申请信息不存在数", ("申请信息不存在", "信息不存在"), under=("replies_total",)),
+    _I("ask_amend", "告知作出更改补充数", ("告知作出更改补充", "更改补充"), under=("replies_total",)),
+    _I("other_route", "告知通过其他途径办理数", ("其他途径办理",), under=("replies_total",)),
+    _I("other_replies", "其他类型答复数", ("其他类型答复", "其它类型答复", "其他类型"), ask=("其他类型",)),
+    _I("fees", "依申请公开信息收取的费用", ("收取的费用", "收费金额", "收费"), ask=("收费|收取.{0,4}费用",)),
+    _I("fee_waived", "政府信息公开收费减免金额", ("收费减免", "减免金额"), ask=("减免",)),
+    _I("review", "行政复议数", ("行政复议",), ask=("行政复议|复议",),
+       prose=(rf"{_N}[件份起次][^。;,\d]{{0,20}}?行政复议", rf"行政复议[^。;,\d]{{0,12}}?{_N}[件份起次]",
+              r"未(?:收到|发生)[^。;,]{0,25}?行政复议")),
+    _I("litigation", "行政诉讼数", ("行政诉讼",), ask=("行政诉讼|诉讼|起诉",),
+       prose=(rf"{_N}[件份起次][^。;,\d]{{0,20}}?行政诉讼", rf"行政诉讼[^。;,\d]{{0,12}}?{_N}[件份起次]",
+              r"未(?:收到|发生)[^。;,]{0,25}?行政诉讼")),
+    # 接受行政申诉、举报数; typo 申述; syq-2017/2018 print 接受行政诉讼、举报数 for the same row
+    _I("complaints", "行政申诉(举报)数",
+       ("举报投诉", "行政申诉", "行政申述", "申诉、举报", "申述、举报", "行政诉讼、举报", "举报"),
+       ask=("申诉|举报|投诉",)),
+    _I("query_points", "政府信息公开查询点数", ("查询点数", "查阅点数"), ask=("查询点|查阅点",)),
+    _I("consultations", "政府信息咨询数", ("政府信息咨询数", "咨询数"), ask=("咨询",)),
+    _I("staff", "从事政府信息公开工作人员数", ("工作人员数", "从事政府信息公开工作人员"), ask=("工作人员|人员",)),
+    _I("meetings", "召开政府信息公开工作会议次数", ("工作会议", "专题会议"), ask=("会议",)),
+    _I("trainings", "举办各类培训班次数", ("培训班",), ask=("培训班|培训(?:了)?(?:多少|几)次",)),
+    _I("trainees", "接受培训人员数", ("培训人员", "接受培训"), ask=("培训.{0,4}人",)),
 )
+
+
+@dataclass(frozen=True)
+class IndicatorIdentity:
+    """``lhs`` compared with the sum of the ``rhs`` rows the table prints (per value column)."""
+
+    name: str
+    lhs: str
+    rel: str  # "=" or ">="
+    rhs: tuple[str, ...]
+    description: str
+
+
+PRE2019_IDENTITIES: tuple[IndicatorIdentity, ...] = (
+    IndicatorIdentity("pre2019.request_channels", "requests_received", "=",
+                      ("requests_in_person", "requests_fax", "requests_email", "requests_online",
+                       "requests_letter", "requests_other"),
+                      "受理申请总数 = 当面 + 传真 + 电子邮件 + 网上 + 信函 + 其他形式"),
+    IndicatorIdentity("pre2019.replies", "replies_total", "=",
+                      ("already_public", "granted", "partly_granted", "refused", "other_replies",
+                       "wrong_agency", "not_exist", "ask_amend", "other_route"),
+                      "答复总数 = 同意公开 + 同意部分公开 + 不予公开 + 其他类型 (+ 2018 表的其他答复类)"),
+    IndicatorIdentity("pre2019.refused_reasons", "refused", "=",
+                      ("refused.state_secret", "refused.commercial_secret", "refused.privacy",
+                       "refused.security", "not_gov_info", "refused.other_law"),
+                      "不同意公开 = 其中各项理由之和"),
+    IndicatorIdentity("pre2019.closed", "requests_closed", "=", ("closed_on_time", "closed_extended"),
+                      "申请办结数 = 按时办结 + 延期办结"),
+    IndicatorIdentity("pre2019.proactive_channels", "proactive_total", ">=",
+                      ("proactive_website", "proactive_gazette", "proactive_other"),
+                      "主动公开总数 ≥ 网站 + 公报 + 其他方式 (同一信息多渠道公开只计1条, so ≥ not =)"),
+)
+# Only rows with these units are counts (历年累计 ≥ 本年度 holds for them; amounts too).
+PRE2019_UNITS: tuple[str, ...] = ("人次", "万元", "条", "件", "次", "个", "人", "元", "篇", "项", "家", "期")
+
+
+def pre2019_asked(question: str) -> tuple[str, ...]:
+    """Ids of the pre-2019 indicators a question asks about, best (longest ``ask`` match) first.
+
+    "2013年收到多少申请" → ("requests_received",). For the question router; the words are data in
+    ``PRE2019_INDICATORS[*].ask``.
+    """
+    import re
+
+    hits = []
+    for ind in PRE2019_INDICATORS:
+        best = max((len(m.group()) for a in ind.ask for m in [re.search(a, question)] if m), default=0)
+        if best:
+            hits.append((-best, ind.id))
+    return tuple(i for _, i in sorted(hits))

@@ -44,7 +44,7 @@ def rules() -> Rules:
 
 
 # How a mention was matched, from most to least certain.
-HOW_ORDER = ("exact", "short", "abbreviation", "place", "fuzzy")
+HOW_ORDER = ("exact", "short", "abbreviation", "place", "region", "fuzzy")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class AgencyMatch:
     end: int
     text: str
     agencies: tuple[str, ...]
-    how: str = "exact"  # exact | short | abbreviation | place | fuzzy
+    how: str = "exact"  # exact | short | abbreviation | place | region | fuzzy
 
     @property
     def resolved(self) -> str | None:
@@ -119,6 +119,8 @@ def variants(name: str, aliases: list[str] | tuple[str, ...] = ()) -> dict[str, 
         if len(v) >= 2 and v not in R.generic and HOW_ORDER.index(how) < HOW_ORDER.index(out.get(v, "fuzzy")):
             out[v] = how
 
+    place_re = R.place_re
+    aliases = [a for a in aliases if not place_re.fullmatch(a) or a == name]  # "平潭县" names a place: see _govs
     for n in {name, *aliases}:
         add(n, "exact")
     base = {name, *aliases}
@@ -133,13 +135,16 @@ def variants(name: str, aliases: list[str] | tuple[str, ...] = ()) -> dict[str, 
                 work.append(cur)
             if "人民政府" in n and not n.endswith("人民政府"):
                 work.append(n.split("人民政府", 1)[1])  # 张店区人民政府马尚街道办事处 → 马尚街道办事处
+            if places:  # the leading place written without its ending: 泰安市审批局 → 泰安审批局
+                for f in place_forms(places[0]) - {places[0]}:
+                    work.append(f + n[len(places[0]):])
             for v in work:
                 add(v, how if v != n or how == "abbreviation" else "exact")
                 for suf in R.droppable_suffixes:  # longest first: strip one suffix only
                     if v.endswith(suf) and len(v) - len(suf) >= 2:
                         stem = v[: -len(suf)]
-                        if suf in R.government_suffixes and (stem in places or any(stem in place_forms(p) for p in places)):
-                            break  # "洪泽区" alone is the place, handled as a place mention
+                        if stem in places or any(stem in place_forms(p) for p in places) or R.place_re.fullmatch(stem):
+                            break  # "洪泽区" / "平潭" alone is a place: a place mention, never a variant
                         add(stem, how)
                         if suf in ("街道办事处", "办事处") and not stem.endswith("街道"):
                             add(stem + "街道", how)
@@ -161,6 +166,10 @@ class AgencyIndex:
             for v, how in variants(name, list(aliases)).items():
                 self._variants.setdefault(v, {})[name] = how
             for n in {name, *aliases}:
+                if n != name and R.place_re.fullmatch(n):  # an alias that is a bare place: its government
+                    for f in place_forms(n):
+                        self._govs.setdefault(f, set()).add(name)
+                    continue
                 places, rest = split_places(n)
                 for p in places:
                     for f in place_forms(p):
@@ -169,10 +178,6 @@ class AgencyIndex:
                     chain = "".join(places)
                     for f in place_forms(places[-1]) | {chain}:
                         self._govs.setdefault(f, set()).add(name)
-                elif places and any(rest == s for s in ("", )):
-                    pass
-            # a name that is itself a place ("平潭综合实验区", a 管委会 report filed under the zone's name)
-            places, rest = split_places(name + "政府") if not split_places(name)[1] else ([], "")
         for name in entries:
             if name in self._places or any(name == p for p in self._places):
                 for f in place_forms(name):
@@ -199,8 +204,13 @@ class AgencyIndex:
                     break
             for j in range(min(n, i + 12), i + 1, -1):
                 sub = q[i:j]
-                if sub in self._govs and not (sub in self._variants):
+                if sub in self._variants:
+                    continue
+                if sub in self._govs:  # a bare place names its government
                     hits.append(AgencyMatch(i, j, sub, tuple(sorted(self._govs[sub])), "place"))
+                    break
+                if sub in self._places:  # a place with no government of its own: every agency there
+                    hits.append(AgencyMatch(i, j, sub, tuple(sorted(self._places[sub])), "region"))
                     break
         return _select(hits)
 

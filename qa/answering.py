@@ -91,6 +91,14 @@ def answer(question: str, *, home: str | None = None, settings: Settings | None 
     return a
 
 
+def remembered(plan: QueryPlan | None) -> bool:
+    """Whether a follow-up may lean on this plan: it was understood (a text search counts)."""
+    from .plan import Op
+
+    return plan is not None and bool(plan.measures or plan.subjects or plan.op != Op.PROSE) and (
+        not plan.unconsumed or plan.op == Op.PROSE)
+
+
 class Conversation:
     """Questions that follow each other: "那2023年呢？" takes the agency and figure of the one before.
 
@@ -109,7 +117,7 @@ class Conversation:
     def ask(self, question: str) -> Answer:
         a = answer(question, settings=self.settings, previous=self.plan)
         plan = getattr(a, "plan", None)
-        if plan is not None and (plan.measures or plan.subjects) and not plan.unconsumed:
+        if remembered(plan):
             self.plan = plan
         self.history.append(a)
         return a

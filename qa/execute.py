@@ -184,6 +184,15 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
             units.append(Unit(s.mention, members))
             continue
         cands = [a for a in s.agencies if a in by_agency]
+        if s.how == "region":
+            if plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS, Op.SUM, Op.MAX, Op.MIN, Op.RANK, Op.SERIES):
+                units.append(Unit(s.mention, cands))  # "上海的年报有几份": every agency of that place
+                continue
+            lst = "、".join(cands)
+            return Scope([], [], [], notes, Answer(plan.question, _t(
+                plan, f"没有“{s.mention}”本级政府的报告;该地有报告的机关:{lst}。请指明是哪一个。",
+                f"There is no report of the government of “{s.mention}”; agencies there with reports: {lst}. "
+                f"Please say which."), K.AMBIGUOUS))
         if len(cands) > 1 and asked_years:
             with_year = [a for a in cands if any(r.year in asked_years for r in by_agency[a])]
             if len(with_year) == 1:
@@ -289,6 +298,11 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
         return _findings(plan, store, scope)
     if plan.op in (Op.COUNT, Op.LIST):
         return _count(plan, scope)
+    per_agency = all(len(u.agencies) == 1 for u in scope.units)
+    if per_agency and plan.op not in (Op.MAX, Op.MIN, Op.RANK, Op.METADATA):
+        miss = missing_years_answer(plan, scope, all_reports)
+        if miss is not None and (plan.op != Op.SERIES or not scope.reports):
+            return _with_plan(plan, miss, scope)
     if not scope.reports:
         have = sorted({r.year for r in all_reports if r.year})
         return _with_plan(plan, Answer(plan.question, _t(
@@ -297,11 +311,6 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
             f"{', '.join(map(str, have))}."), K.NOT_FOUND), scope)
     if plan.op == Op.METADATA:
         return _metadata(plan, scope)
-    per_agency = all(len(u.agencies) == 1 for u in scope.units)
-    if per_agency and plan.op not in (Op.MAX, Op.MIN, Op.RANK):
-        miss = missing_years_answer(plan, scope, all_reports)
-        if miss is not None:
-            return _with_plan(plan, miss, scope)
     src = _Cells(store, scope.reports, _tables_for(plan.measures + ([plan.denominator] if plan.denominator else [])))
     op = plan.op
     if op == Op.VALUE:
@@ -708,7 +717,7 @@ def _metadata(plan: QueryPlan, scope: Scope) -> Answer:
 
 # ------------------------------------------------------------------------------------ prose
 def _prose(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settings) -> Answer:
-    if not plan.unconsumed and not plan.measures:
+    if not plan.prose_terms and not plan.measures:
         return _with_plan(plan, Answer(plan.question, _t(
             plan, "请说明要查询的内容(机关、年份和指标),例如“泰安市行政审批服务局2024年不予公开多少件”。",
             "Please say what to look up (agency, year and figure), e.g. “How many requests did X reject in 2024?”"),
@@ -723,10 +732,19 @@ def _prose(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settings
         return _with_plan(plan, Answer(plan.question, _t(plan, "正文检索需要指明一个机关和一个年份。",
                                                          "A text search needs one agency and one year."), K.NOT_FOUND), scope)
     report = scope.reports[0]
-    a = _prose_for(plan, store, report, settings, plan.unconsumed)
+    terms = [w for w in plan.prose_terms if not re.fullmatch(r"[A-Za-z'-]+", w)] if plan.lang == "en" else plan.prose_terms
+    if plan.lang == "en" and len(terms) < len(plan.prose_terms):
+        a = None  # English words the reports cannot hold (they are written in Chinese)
+        unknown = [w for w in plan.prose_terms if w not in terms]
+        a = Answer(plan.question, f"Could not search the {report.year} report of {report.agency} for "
+                                  f"{', '.join(unknown)}: the reports are in Chinese and these words have no known "
+                                  f"Chinese equivalent here.", K.NOT_FOUND,
+                   citations=[Citation(source=report.source, agency=report.agency, year=report.year, report_id=report.id)])
+        return _with_plan(plan, a, scope)
+    a = _prose_for(plan, store, report, settings, terms)
     if a is None:
-        a = Answer(plan.question, _t(plan, f"在{report.agency}{report.year}年报告中没有找到与“{'、'.join(plan.unconsumed)}”相关的内容。",
-                                     f"Nothing in the {report.year} report of {report.agency} mentions {', '.join(plan.unconsumed)}."),
+        a = Answer(plan.question, _t(plan, f"在{report.agency}{report.year}年报告中没有找到与“{'、'.join(terms)}”相关的内容。",
+                                     f"Nothing in the {report.year} report of {report.agency} mentions {', '.join(terms)}."),
                    K.NOT_FOUND, citations=[Citation(source=report.source, agency=report.agency, year=report.year, report_id=report.id)])
     return _with_plan(plan, a, scope)
 
@@ -759,4 +777,9 @@ def _prose_for(plan: QueryPlan, store: Store, report: ReportRow, settings, terms
                     want_list=P.wants_list(plan.q) and not plan.unit_hint, terms=terms)
     if not res.found:
         return None
+    if plan.unit_hint and res.value is None:
+        # a count was asked and no number stands beside the asked words: say so, quote what is there
+        return Answer(plan.question, prefix + _t(
+            plan, f"报告中没有与“{'、'.join(terms)}”对应的数字。相关原文:", f"no figure stands with {', '.join(terms)}. "
+            f"Related text: ") + res.text, K.NOT_FOUND, None, None, res.citations, warnings + res.warnings)
     return Answer(plan.question, prefix + res.text, K.PROSE, res.value, res.unit, res.citations, warnings + res.warnings)

@@ -17,13 +17,14 @@ from pathlib import Path
 import cn2an
 
 from ingest import templates as T
-from ingest.normalize import looks_traditional, normalize_piece
+from ingest.normalize import normalize_piece
 
 from . import vocab as V
 from .agencies import AgencyIndex
 from .plan import Measure, Op, QueryPlan, Subject, YearMode, Years
 
 _WORDS_FILE = Path(__file__).with_name("data") / "question_words.toml"
+ANY_UNIT = "*"
 _BLANK = "\n"
 
 
@@ -48,6 +49,7 @@ class Words:
     group_en_kinds: dict[str, str]
     filler_zh: tuple[str, ...]
     filler_en: frozenset[str]
+    glossary: tuple[tuple[re.Pattern[str], str], ...]
 
 
 @lru_cache(maxsize=1)
@@ -60,16 +62,16 @@ def words() -> Words:
     return Words(ops, rates, re.compile(d["share"]["pattern"], re.I), re.compile(d["share"]["of_pattern"]),
                  re.compile(d["groups"]["pattern"]), frozenset(d["groups"]["all_kinds"]),
                  re.compile(d["groups"]["en"], re.I), dict(d["groups"]["en_kinds"]), filler,
-                 frozenset(d["filler"]["en"]))
+                 frozenset(d["filler"]["en"]),
+                 tuple((re.compile(rf"\b(?:{k})\b", re.I), v) for k, v in d["glossary"].items()))
 
 
 # ------------------------------------------------------------------------------------ the text
 _CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})(?=年)")
-_TRAD_HINT = "機關門區縣鎮國報數據與開發審處臺灣幾駁詢請問"
 
 
 def normalise_question(question: str) -> str:
-    q = normalize_piece(question, traditional=looks_traditional(question) or any(c in question for c in _TRAD_HINT))
+    q = normalize_piece(question, traditional=True)  # a question may mix scripts; t2s leaves Simplified as it is
     return _CN_YEAR.sub(lambda m: cn2an.transform(m.group(1) + "年", "cn2an")[:-1], q)
 
 
@@ -95,8 +97,24 @@ class _Text:
         return "".join(self.chars)
 
     def take(self, a: int, b: int) -> None:
+        """Claim q[a:b] — a Latin word is claimed whole ("disclos" claims "disclosed")."""
+        while a > 0 and a < b and self.q[a].isascii() and self.q[a].isalpha() and self.q[a - 1].isascii() \
+                and self.q[a - 1].isalpha():
+            a -= 1
+        while 0 < b < len(self.q) and self.q[b - 1].isascii() and self.q[b - 1].isalpha() and self.q[b].isascii() \
+                and self.q[b].isalpha():
+            b += 1
         for i in range(a, b):
             self.chars[i] = _BLANK
+
+    def take_match(self, m: re.Match) -> None:
+        """Claim a match except its ``gap…`` groups: words a pattern only reaches across stay open."""
+        gaps = sorted(m.span(g) for g, v in m.groupdict().items() if g.startswith("gap") and v)
+        pos = m.start()
+        for a, b in gaps:
+            self.take(pos, a)
+            pos = b
+        self.take(pos, m.end())
 
     def taken(self, a: int, b: int) -> bool:
         return any(c == _BLANK for c in self.chars[a:b])
@@ -108,6 +126,8 @@ class _Text:
 # ------------------------------------------------------------------------------------ years
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:-|–|—|~|～|至|到)\s*((?:19|20)\d{2})\s*年?(?:度)?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:年度|年)?")
+# "23年", "23、24两年", "23和24年": two-digit years of this century, only where 年 follows the list
+_SHORT_YEARS = re.compile(r"(?<![\d.])([0-3]\d)(?:\s*年)?((?:\s*(?:、|,|，|和|与|及|至|到|-|–|~)\s*[0-3]\d(?:\s*年)?)*)(?=\s*(?:两|三|四)?年|年)")
 _RECENT = re.compile(r"(?:近|最近|过去|前)([0-9一二两三四五六七八九十]{1,2})(?:个)?年(?:度)?|(?:last|past) ([0-9]+|two|three|four|five) years", re.I)
 _ALL_YEARS = re.compile(r"历年(?:来)?|各年度?|所有年份|每一?年|逐年|all (?:the )?years|every year|over the years|each year", re.I)
 _PREV_YEAR = re.compile(r"(?:去年|上一年度?|上年度?|前一年|last year|previous year|the year before)(?!结转)", re.I)
@@ -139,6 +159,16 @@ def _years(t: _Text) -> Years:
         t.take(m.start(), m.end())
         if mode == YearMode.LATEST:
             mode = YearMode.GIVEN
+    for m in t.finditer(_SHORT_YEARS):
+        short = [int(x) for x in re.findall(r"[0-3]\d", m.group(0))]
+        if re.search(r"至|到|-|–|~", m.group(0)) and len(short) == 2:
+            short = list(range(short[0], short[1] + 1))
+            mode = YearMode.RANGE
+        elif mode == YearMode.LATEST:
+            mode = YearMode.GIVEN
+        ys += [2000 + y for y in short]
+        texts.append(m.group(0))
+        t.take(m.start(), m.end())
     for m in t.finditer(_RECENT):
         n = _num(m.group(1) or m.group(2))
         mode = YearMode.RECENT
@@ -187,7 +217,7 @@ def _figures(t: _Text, lang: str) -> list[Measure]:
         for p in (*m.zh, *(m.en if lang == "en" else ())):
             for hit in t.finditer(re.compile(p, flags)):
                 found.append(_t3_measure(m, (hit.start(), hit.end())))
-                t.take(hit.start(), hit.end())
+                t.take_match(hit)
     for pat, mid in ((r"复议后(?:提起)?(?:行政)?(?:诉讼|起诉)", "litigation_after_review.total"),
                      (r"未经复议(?:直接)?(?:提起)?(?:行政)?(?:诉讼|起诉)|直接(?:提起)?(?:行政)?(?:诉讼|起诉)", "litigation_direct.total"),
                      (r"(?:行政)?复议|administrative reviews?|reconsideration|appeals?", "review.total"),
@@ -216,12 +246,14 @@ def _figures(t: _Text, lang: str) -> list[Measure]:
         for p in (*m.zh, *(m.en if lang == "en" else ())):
             for hit in t.finditer(re.compile(p, flags)):
                 found.append(_t3_measure(m, (hit.start(), hit.end())))
-                t.take(hit.start(), hit.end())
+                t.take_match(hit)
     for ind in V.PRE2019_ONLY:
         for hit in t.finditer(ind.pattern):
             found.append(Measure(f"pre2019.{ind.id}", "统计表", ind.label_zh, ind.label_en, unit=ind.unit,
                                  span=(hit.start(), hit.end())))
             t.take(hit.start(), hit.end())
+    # one figure named twice counts once
+    found = list({m.id: m for m in sorted(found, key=lambda m: m.span or (0, 0), reverse=True)}.values())
     # a sub-row and its group both named ("因属于国家秘密不予公开"): the group only qualifies the sub-row
     named = {m.id for m in found}
     found = [m for m in found if not any(other.startswith(m.id + ".") for other in named if other != m.id)
@@ -246,6 +278,13 @@ def _columns(t: _Text, lang: str) -> list[tuple[str, str, tuple[int, int]]]:
             out.append((cid, hit.group(0), (hit.start(), hit.end())))
             t.take(hit.start(), hit.end())
     return sorted(out, key=lambda c: c[2])
+
+
+_KIND_WORD = re.compile(r"街道办事处|街道办|街道|乡镇|镇人民政府|镇政府|片区管理局|片区|乡人民政府|"
+                        r"street offices?|towns(?:hips)?|bureaus?", re.I)
+_KIND_OF = {"街道办事处": "街道", "街道办": "街道", "乡镇": "镇", "镇人民政府": "镇", "镇政府": "镇", "片区管理局": "片区",
+            "乡人民政府": "乡", "street office": "街道", "street offices": "街道", "town": "镇", "towns": "镇",
+            "township": "镇", "townships": "镇", "bureau": "局", "bureaus": "局"}
 
 
 # ------------------------------------------------------------------------------------ the parser
@@ -284,9 +323,18 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         for hit in t.finditer(W.ops[name]):
             if plan.op == Op.VALUE:  # the first named wins: "哪些报告勾稽关系不成立" is about findings
                 plan.op = {"findings": Op.FINDINGS, "metadata": Op.METADATA, "count": Op.COUNT, "list": Op.LIST}[name]
-            t.take(hit.start(), hit.end())
+            t.take_match(hit)
+    if plan.op in (Op.COUNT, Op.LIST) and not any(not s.is_group for s in plan.subjects):
+        # "街道办事处的年报有几份" / "How many street office reports": a kind of agency
+        for g in t.finditer(_KIND_WORD):
+            kind = _KIND_OF.get(g.group(0).lower(), g.group(0))
+            plan.subjects.append(Subject(g.group(0), [], "group", group_kind=kind))
+            t.take(g.start(), g.end())
+            break
 
-    # rates before the figures they are made of
+    # applicant columns first: figure patterns must not reach across them ("收到自然人的申请")
+    cols = _columns(t, lang)
+    # rates and shares before the figures they are made of
     rate = None
     for r in W.rates:
         hit = next(iter(t.finditer(r.pattern)), None)
@@ -294,21 +342,18 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
             rate = r
             t.take(hit.start(), hit.end())
             break
-    plan.measures = _figures(t, lang)
     share = None
     if rate is None:
-        share = next(iter(t.finditer(W.share)), None)
         of = next(iter(t.finditer(W.share_of)), None)
         if of is not None:
-            sub = _Text(of.group("what"))
-            denom = _figures(sub, lang)
-            if len(denom) == 1:
+            denom = _figures(_Text(of.group("what")), lang)
+            if len(denom) == 1:  # "占办理总数的百分之几": the denominator is named
                 plan.denominator = denom[0]
-                plan.measures = [m for m in plan.measures if not (m.span and of.start() <= m.span[0] < of.end())]
                 t.take(of.start(), of.end())
+        share = next(iter(t.finditer(W.share)), None)
         if share is not None:
             t.take(share.start(), share.end())
-    cols = _columns(t, lang)
+    plan.measures = _figures(t, lang)
 
     # a column alone ("商业企业申请多少件") asks for new requests from that applicant
     if cols and not plan.measures and not prev and re.search(r"申请|requests?|applications?", q, re.I):
@@ -384,6 +429,14 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
     plan.unit_hint = unit.group(1) if unit else None
     if unit:
         t.take(unit.start(), unit.end())
+    elif re.search(r"多少|几|how many|how much|number of", q, re.I):
+        plan.unit_hint = ANY_UNIT  # "发了多少视频": a count, its unit whatever the report writes
+    if lang == "en" and not plan.measures:  # a text search asked in English: the report's own words
+        for pat, zh in W.glossary:
+            for hit in t.finditer(pat):
+                if zh:
+                    plan.prose_terms.append(zh)
+                t.take(hit.start(), hit.end())
     plan.unconsumed = _leftover(t, lang)
     _inherit(plan, prev)
     if plan.column:
@@ -413,6 +466,7 @@ def _leftover(t: _Text, lang: str) -> list[str]:
             core = core[:-1]
         if len(core) >= 2:
             out.append(core)
+    out += re.findall(r"\d+(?:\.\d+)?", s)  # a number nobody understood is never ignored
     for w in re.findall(r"[A-Za-z][A-Za-z'-]*", s):
         lw = w.lower().strip("'")
         if lw not in W.filler_en and len(lw) > 1 and not lw.endswith("'s"):
@@ -429,6 +483,10 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
         plan.lang = prev.lang
         zh = plan.lang == "zh"
     agencies_named = [s for s in plan.subjects if not s.is_group]
+    if plan.op == Op.VALUE and not plan.measures and not plan.unconsumed and not plan.column \
+            and prev.op in (Op.COUNT, Op.LIST, Op.FINDINGS, Op.METADATA):
+        plan.op = prev.op  # "2023年呢？" after "2024年有几份年报？"
+        plan.inherited.append("问法" if zh else "question")
     if not plan.measures and not plan.unconsumed and prev.measures and plan.op not in (Op.FINDINGS, Op.METADATA, Op.COUNT, Op.LIST):
         plan.measures = list(prev.measures)
         plan.denominator = plan.denominator or prev.denominator
@@ -444,7 +502,9 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
     if not plan.subjects and prev.subjects:
         plan.subjects = [replace(s, how=s.how) for s in prev.subjects]
         plan.inherited.append("机关" if zh else "agency")
-    elif agencies_named and prev.subjects and re.search(r"(?:和|跟|与|同)\S{0,20}(?:比|相比|对比)|compared? (?:to|with)|versus|\bvs\b", plan.q):
+    elif len(agencies_named) == 1 and len([s for s in prev.subjects if not s.is_group]) == 1 and (
+            plan.op == Op.DIFF or re.search(r"(?:和|跟|与|同)\S{0,20}(?:比|相比|对比)|compared? (?:to|with)|versus|\bvs\b", plan.q)):
+        # "和淮安市比呢？" / "淮安市多几件？": the agency named against the one before
         plan.subjects = [s for s in prev.subjects if not s.is_group] + agencies_named
         plan.inherited.append("机关" if zh else "agency")
         plan.op = Op.DIFF
@@ -456,11 +516,17 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
 def _settle_op(plan: QueryPlan) -> None:
     """What the parts imply when no operation word said it."""
     agencies_named = [s for s in plan.subjects if not s.is_group]
+    if plan.op == Op.DIFF and len(plan.years.years) == 1 and len(agencies_named) <= 1 and len(plan.measures) == 1:
+        y = plan.years.years[0]  # "2024年新收同比变化" / "比23年": one year named → against the year before
+        plan.years = Years(YearMode.GIVEN, [y - 1, y], text=plan.years.text)
+        plan.notes.append(f"与上一年({y - 1}年)比较" if plan.lang == "zh" else f"compared with the year before ({y - 1})")
+    agencies_named = [s for s in plan.subjects if not s.is_group]
     group = any(s.is_group for s in plan.subjects)
     if plan.op in (Op.FINDINGS, Op.METADATA, Op.COUNT, Op.LIST):
         return
     if not plan.measures and plan.op in (Op.VALUE, Op.SUM, Op.DIFF, Op.SERIES):
         plan.op = Op.PROSE
+        plan.prose_terms = list(dict.fromkeys(plan.prose_terms + plan.unconsumed))
         return
     if plan.op == Op.VALUE:
         many_years = len(plan.years.years) > 1 or plan.years.mode in (YearMode.ALL, YearMode.RECENT, YearMode.RANGE)

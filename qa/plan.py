@@ -145,7 +145,9 @@ class QueryPlan:
         parts.append(("运算:" if zh else "operation: ") + _OP_LABEL[self.op][0 if zh else 1])
         if self.inherited:
             parts.append(("沿用上一问:" if zh else "carried over: ") + ("、" if zh else ", ").join(self.inherited))
-        if self.unconsumed:
+        if self.op == Op.PROSE and self.prose_terms:
+            parts.append(("检索词:" if zh else "searched for: ") + ("、" if zh else ", ").join(f"“{u}”" for u in self.prose_terms))
+        elif self.unconsumed:
             parts.append(("未能理解:" if zh else "not understood: ") + ("、" if zh else ", ").join(f"“{u}”" for u in self.unconsumed))
         return ("；" if zh else "; ").join(parts)
 

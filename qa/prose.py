@@ -23,6 +23,7 @@ _SENT_SPLIT = re.compile(r"(?<=[。;!?])|\n")
 _STOP = set("的 了 是 在 和 与 及 有 多少 几 什么 哪些 哪个 年 年度 本 该 其 中 请问 一共 总共 累计 情况 报告 "
             "how many much what which did does the in of a to for".split())
 _NUM_UNIT = r"(\d+(?:\.\d+)?)(余|多)?\s*({unit})"
+_COUNTERS = "个|篇|条|次|件|期|场|项|部|名|人次|人|家|份|批|万元|元|天"
 _PROBLEM = re.compile(r"问题|不足|短板|差距|改进|problems?|shortcomings?|issues?|improve", re.I)
 
 
@@ -219,7 +220,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
     nouns = required_nouns(terms)
     if nouns and not any(all(n in p.text for n in nouns) for p in passages):
         return ProseResult("", None, None, [], [], False)
-    kws = keywords(question, drop)
+    kws = list(dict.fromkeys(nouns + keywords(question, drop)))
     quoted = quoted_terms(question)
     qgrams = _bigrams(re.sub(r"\d{4}年|多少|几|是|的", "", "".join(kws)))
     sentences: list[tuple[float, Passage, str]] = []
@@ -233,7 +234,8 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
     if not sentences or sentences[0][0] <= 1.5:
         return ProseResult("", None, None, [], [], False)
     if unit_hint:
-        pat = re.compile(_NUM_UNIT.format(unit=re.escape(unit_hint)))
+        unit_re = _COUNTERS if unit_hint == "*" else re.escape(unit_hint)
+        pat = re.compile(_NUM_UNIT.format(unit=unit_re))
         for sc, p, s in sentences[:6]:
             if sc < sentences[0][0] * 0.5:
                 break
@@ -242,6 +244,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
                 continue
             m = _closest(matches, s, kws, quoted)
             raw = m.group(1)
+            unit_hint = m.group(3)
             value: int | Decimal = Decimal(raw) if "." in raw else int(raw)
             approx = m.group(2)
             cit = _cite(p, s)

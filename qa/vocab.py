@@ -42,41 +42,42 @@ _RESULTS = (
     ("upheld", "结果维持|维持", "upheld|sustained|maintained", "结果维持", "upheld"),
     ("corrected", "结果纠正|纠正|纠错|撤销|确认违法", "corrected|overturned|reversed", "结果纠正", "corrected"),
     ("other", "其他结果", "other result", "其他结果", "other results"),
-    ("pending", "尚未审结|未审结|未结", "pending|not (?:yet )?(?:concluded|closed|decided)|unresolved", "尚未审结", "pending"),
-    ("total", "总计|合计|共|总数|多少|几", "total|how many", "总计", "total"),
+    ("pending", "尚未审结|未审结|还没(?:有)?审结|还未审结|没有审结|未结|尚在审理|审理中|还没结|未办结", "pending|not (?:yet )?(?:concluded|closed|decided|finished)|unresolved|open", "尚未审结", "pending"),
+    ("total", "总计|总数|多少|几", "total|how many", "总计", "total"),
 )
 _GROUPS = (
     ("litigation_after_review", "复议后(?:提起)?(?:行政)?诉讼|复议后起诉", "(?:lawsuits?|litigation|cases?) (?:filed |brought )?after (?:an? )?(?:administrative )?review",
      "行政诉讼(复议后起诉)", "lawsuits after review"),
     ("litigation_direct", "未经复议(?:直接)?起诉|直接起诉", r"direct(?:ly)? (?:lawsuits?|litigation|filed|brought)|(?:lawsuits?|litigation|cases?)(?: \w+){0,3} directly|without (?:prior )?(?:administrative )?review",
      "行政诉讼(未经复议直接起诉)", "direct lawsuits"),
-    ("review", "行政复议|复议", "administrative review|reconsideration|appeals?", "行政复议", "administrative reviews"),
+    ("review", "行政复议|复议", "(?:administrative )?(?:review|reconsideration)s?|appeals?", "行政复议", "administrative reviews"),
 )
 
 T4_METRICS: tuple[Metric, ...] = tuple(
-    _t4(g, r, (rf"(?:{gzh}).{{0,12}}(?:{rzh})",), (rf"(?:{gen}).{{0,40}}(?:{ren})|(?:{ren}).{{0,40}}(?:{gen})",),
+    _t4(g, r, (rf"(?:{gzh})(?P<gap>[^\n]{{0,12}}?)(?:{rzh})",),
+        (rf"(?:{gen})(?P<gap>[^\n]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[^\n]{{0,40}}?)(?:{gen})"),
         f"{glz}{rlz}", f"{gle} {rle}")
     for g, gzh, gen, glz, gle in _GROUPS for r, rzh, ren, rlz, rle in _RESULTS
 )
 # 行政诉讼 without saying which kind: both groups added
 LITIGATION_ANY: tuple[Metric, ...] = tuple(
-    Metric(f"litigation.{r}", "四", ("appeals",), f"litigation_*.{r}", (rf"行政诉讼.{{0,12}}(?:{rzh})",),
-           (rf"(?:lawsuits?|litigation).{{0,40}}(?:{ren})|(?:{ren}).{{0,40}}(?:lawsuits?|litigation)",),
+    Metric(f"litigation.{r}", "四", ("appeals",), f"litigation_*.{r}", (rf"行政诉讼(?P<gap>[^\n]{{0,12}}?)(?:{rzh})",),
+           (rf"(?:lawsuits?|litigation)(?P<gap>[^\n]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[^\n]{{0,40}}?)(?:lawsuits?|litigation)"),
            f"行政诉讼{rlz}(直接起诉+复议后起诉)", f"lawsuits {rle} (direct + after review)")
     for r, rzh, ren, rlz, rle in _RESULTS
 )
 
 T3_METRICS: tuple[Metric, ...] = (
     # sub-rows first (specific)
-    Metric("refused.state_secret", "三", ("refused.state_secret",), None, ("国家秘密",), ("state secrets?",), "不予公开·属于国家秘密", "refused as state secrets"),
-    Metric("refused.prohibited", "三", ("refused.prohibited",), None, ("法律行政法规禁止",), ("prohibited by (?:other )?laws?",), "不予公开·其他法律行政法规禁止公开", "refused as prohibited by law"),
+    Metric("refused.state_secret", "三", ("refused.state_secret",), None, ("(?:属于|涉及)?国家秘密",), ("state secrets?",), "不予公开·属于国家秘密", "refused as state secrets"),
+    Metric("refused.prohibited", "三", ("refused.prohibited",), None, ("(?:其他)?法律行政法规禁止(?:公开)?",), ("prohibited by (?:other )?laws?",), "不予公开·其他法律行政法规禁止公开", "refused as prohibited by law"),
     Metric("refused.three_safety", "三", ("refused.three_safety",), None, ("三安全一稳定",), ("three safet",), "不予公开·危及三安全一稳定", "refused as endangering safety/stability"),
     Metric("refused.third_party", "三", ("refused.third_party",), None, ("第三方",), ("third[- ]part",), "不予公开·保护第三方合法权益", "refused to protect third parties"),
-    Metric("refused.internal", "三", ("refused.internal",), None, ("内部事务",), ("internal affairs",), "不予公开·属于三类内部事务信息", "refused as internal affairs"),
-    Metric("refused.process", "三", ("refused.process",), None, ("过程性",), ("process(?:-| )information|deliberative",), "不予公开·属于四类过程性信息", "refused as process information"),
-    Metric("refused.enforcement", "三", ("refused.enforcement",), None, ("执法案卷",), ("enforcement (?:case )?files?",), "不予公开·属于行政执法案卷", "refused as enforcement files"),
-    Metric("refused.query", "三", ("refused.query",), None, ("查询事项",), ("query matters?|inquiry",), "不予公开·属于行政查询事项", "refused as administrative queries"),
-    Metric("unable.not_held", "三", ("unable.not_held",), None, ("不掌握",), ("not held|does not hold|did not hold",), "无法提供·本机关不掌握相关政府信息", "information not held"),
+    Metric("refused.internal", "三", ("refused.internal",), None, ("(?:属于)?(?:三类)?内部事务(?:信息)?",), ("internal affairs",), "不予公开·属于三类内部事务信息", "refused as internal affairs"),
+    Metric("refused.process", "三", ("refused.process",), None, ("(?:属于)?(?:四类)?过程性(?:信息)?",), ("process(?:-| )information|deliberative",), "不予公开·属于四类过程性信息", "refused as process information"),
+    Metric("refused.enforcement", "三", ("refused.enforcement",), None, ("(?:属于)?(?:行政)?执法案卷",), ("enforcement (?:case )?files?",), "不予公开·属于行政执法案卷", "refused as enforcement files"),
+    Metric("refused.query", "三", ("refused.query",), None, ("(?:属于)?(?:行政)?查询事项",), ("query matters?|inquiry",), "不予公开·属于行政查询事项", "refused as administrative queries"),
+    Metric("unable.not_held", "三", ("unable.not_held",), None, ("(?:本机关)?不掌握(?:相关)?(?:政府)?(?:信息)?",), ("not held|does not hold|did not hold",), "无法提供·本机关不掌握相关政府信息", "information not held"),
     Metric("unable.needs_creation", "三", ("unable.needs_creation",), None, ("另行制作|没有现成",), ("would have to be (?:created|produced)|no ready",), "无法提供·没有现成信息需要另行制作", "information would have to be created"),
     Metric("unable.unclear", "三", ("unable.unclear",), None, ("仍不明确",), ("unclear",), "无法提供·补正后申请内容仍不明确", "request still unclear after correction"),
     Metric("not_processed.petition", "三", ("not_processed.petition",), None, ("信访|举报投诉",), ("petition|complaint",), "不予处理·信访举报投诉类申请", "not processed: petitions/complaints"),
@@ -87,19 +88,20 @@ T3_METRICS: tuple[Metric, ...] = (
     Metric("other.no_correction", "三", ("other.no_correction",), None, ("逾期不补正",), ("fail(?:ed)? to (?:correct|supplement)",), "其他处理·逾期不补正", "other: applicant did not correct in time"),
     Metric("other.unpaid", "三", ("other.unpaid",), None, ("缴纳费用|收费通知",), ("did not pay|unpaid|fees? (?:not )?paid",), "其他处理·逾期未缴纳费用", "other: fee not paid"),
     # groups and main rows
-    Metric("partly_granted", "三", ("partly_granted",), None, ("部分公开",), ("part(?:ly|ially) (?:grant|disclos|approv)|partial(?:ly)? (?:grant|disclos)",), "部分公开", "partly granted",
+    Metric("partly_granted", "三", ("partly_granted",), None, ("部分公开",), ("part(?:ly|ially) (?:grant|disclos|approv)|partial(?:ly)? (?:grant|disclos)",), "部分公开", "requests partly granted",
            pre2019=("partly_granted",)),
-    Metric("refused", "三", _REFUSED, None, ("不予公开|不公开|拒绝公开|被拒",), ("reject|refus|den(?:y|ied)|turn(?:ed)? down",), "不予公开(8项合计)", "refused (不予公开, sum of its 8 sub-rows)",
+    Metric("refused", "三", _REFUSED, None, ("不予公开|不公开|拒绝公开|被拒",), ("reject|refus|den(?:y|ied)|turn(?:ed)? down",), "不予公开(8项合计)", "requests refused (不予公开, sum of its 8 sub-rows)",
            pre2019=("refused",), companions=("unable", "not_processed")),
     Metric("unable", "三", _UNABLE, None, ("无法提供",), ("could not be provided|cannot be provided|unable to provide",), "无法提供(3项合计)", "could not be provided (无法提供)"),
     Metric("not_processed", "三", _NOT_PROCESSED, None, ("不予处理",), ("not processed|not handled|declined to process",), "不予处理(5项合计)", "not processed (不予处理)"),
     Metric("other", "三", _OTHER, None, ("其他处理",), ("other(?:wise)? (?:handl|process)",), "其他处理", "other handling (其他处理)", alt_rows=("other",)),
-    Metric("granted", "三", ("granted",), None, ("予以公开|同意公开|全部公开",), ("grant|approv|fully disclos|disclosed in full",), "予以公开", "granted",
+    Metric("granted", "三", ("granted",), None, ("予以公开|同意公开|全部公开",), ("grant\\w*|approv\\w*|fully disclos\\w*|disclos\\w* in full",), "予以公开", "requests granted",
            pre2019=("granted",)),
-    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year|pending at the end|(?:unfinished|unresolved|outstanding) at (?:the )?(?:year end|end of)",), "结转下年度继续办理", "carried forward to next year"),
+    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year|pending at the end|(?:unfinished|unresolved|outstanding) at (?:the )?(?:year end|end of)",), "结转下年度继续办理", "requests carried forward to next year"),
     Metric("carried_over", "三", ("carried_over",), None, ("上年结转|结转.{0,4}上年|上一年度?结转",), ("carried over|from (?:the )?(?:previous|last) year",), "上年结转", "carried over from last year"),
-    Metric("total", "三", ("total",), None, ("办理结果.{0,6}(?:总计|合计|共)|办结|总计|办理.{0,4}(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandled\b|\bprocessed\b|dealt with",), "办理结果总计", "total handled"),
-    Metric("new", "三", ("new",), None, ("新收|收到.{0,8}申请|受理.{0,8}申请|申请(?:数量|量|数)|提出.{0,4}申请",), ("receiv|new requests?|new applications?|requests? (?:were )?(?:filed|submitted|made)",), "本年新收政府信息公开申请数量", "new requests received",
+    Metric("total", "三", ("total",), None, ("办理结果(?P<gap>[^\n]{0,6}?)(?:总计|合计|共)|办结|(?:办理|答复|处理)(?:结果)?总(?:计|数)|办理总数|总计|办理(?P<gap2>[^\n]{0,4}?)(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandl\w*|\bprocess(?:ed|es)?\b|dealt with|deal with",), "办理结果总计", "requests handled in total"),
+    Metric("new", "三", ("new",), None, ("新收(?:到)?(?:的)?(?:政府信息公开)?(?:申请)?|(?:收到|接到|收了|受理)(?P<gap>[^\n]{0,8}?)申请|申请(?:数量|量|数)|提出(?P<gap2>[^\n]{0,4}?)申请|(?:收到|接到|收了)(?:了)?(?=多少|几)",),
+           (r"receiv\w*|new (?:information )?(?:requests?|applications?)|requests? (?:were )?(?:filed|submitted|made)|\b(?:get|got)\b",), "本年新收政府信息公开申请数量", "new requests received",
            pre2019=("requests_received",)),
 )
 
@@ -172,20 +174,39 @@ class Pre2019Question:
     unit: str = "件"
 
 
-_P = Pre2019Question
-PRE2019_ONLY: tuple[Pre2019Question, ...] = (
-    _P("requests_in_person", re.compile(r"当面(?:申请|提出|提交)?|in person", re.I), "当面申请数", "requests made in person"),
-    _P("requests_fax", re.compile(r"传真(?:申请)?|by fax", re.I), "传真申请数", "requests by fax"),
-    _P("requests_email", re.compile(r"电子邮件|电邮|by e-?mail", re.I), "电子邮件申请数", "requests by email"),
-    _P("requests_online", re.compile(r"网上申请|网络申请|在线申请|网上提交|online", re.I), "网上申请数", "requests made online"),
-    _P("requests_letter", re.compile(r"信函(?:申请)?|来信申请|by (?:letter|post|mail)", re.I), "信函申请数", "requests by letter"),
-    _P("requests_other", re.compile(r"其[他它]形式"), "其他形式申请数", "requests in other forms"),
-    _P("proactive_website", re.compile(r"(?:政府)?网站(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数|条)?"), "政府网站公开信息数", "items published on the website", "条"),
-    _P("proactive_gazette", re.compile(r"(?:政府)?公报(?:上)?公开(?:的)?(?:政府)?(?:信息)?(?:数|条)?"), "政府公报公开信息数", "items published in the gazette", "条"),
-    _P("proactive_total", re.compile(r"主动公开(?:了)?(?:的)?(?:政府)?(?:信息|文件)?(?:数|总数|总量)?|proactive(?:ly)? (?:disclos|publish)\w*", re.I), "主动公开信息数", "items proactively disclosed", "条"),
-    _P("fee_waived", re.compile(r"(?:收费)?减免(?:金额)?|fees? waived", re.I), "收费减免金额", "fees waived", "元"),
-    _P("fees", re.compile(r"依申请(?:公开)?(?:信息)?收(?:取)?(?:的)?费(?:用)?|收取(?:的)?费用|fees? charged", re.I), "依申请公开收费金额", "fees charged", "元"),
-    _P("complaints", re.compile(r"(?:行政)?申[诉述](?:、?举报)?|举报(?:数)?(?!投诉)|complaints?", re.I), "行政申诉、举报数", "complaints"),
-    _P("staff", re.compile(r"(?:工作|专职|兼职)人员|staff", re.I), "从事政府信息公开工作人员数", "staff", "人"),
-    _P("trainees", re.compile(r"(?:接受)?培训(?:的)?人员|参训|受训"), "接受培训人员数", "people trained", "人"),
+# Figures only the 统计表 holds: the Chinese question words are the templates' own (``Indicator.ask``, one
+# home); here only the order they are tried in (specific first), English words and units.
+_PRE2019_ASKED: tuple[tuple[str, str, str, str], ...] = (  # id, English label, English words, unit
+    ("requests_in_person", "requests made in person", r"in person", "件"),
+    ("requests_fax", "requests by fax", r"by fax", "件"),
+    ("requests_email", "requests by email", r"by e-?mail", "件"),
+    ("requests_online", "requests made online", r"online", "件"),
+    ("requests_letter", "requests by letter", r"by (?:letter|post|mail)", "件"),
+    ("requests_other", "requests in other forms", r"in other forms", "件"),
+    ("proactive_website", "items published on the website", r"on the website", "条"),
+    ("proactive_gazette", "items published in the gazette", r"gazette", "条"),
+    ("proactive_other", "items published in other ways", r"other ways", "条"),
+    ("proactive_total", "items proactively disclosed", r"proactive(?:ly)? (?:disclos|publish)\w*", "条"),
+    ("fee_waived", "fees waived", r"fees? waived", "元"),
+    ("fees", "fees charged", r"fees? charged", "元"),
+    ("complaints", "complaints", r"complaints?", "件"),
+    ("trainees", "people trained", r"people trained|trainees", "人"),
+    ("trainings", "training sessions", r"training sessions?", "次"),
+    ("staff", "staff", r"\bstaff\b", "人"),
+    ("query_points", "query points", r"query points?", "个"),
 )
+
+
+def _pre2019_questions() -> tuple[Pre2019Question, ...]:
+    by_id = {i.id: i for i in T.PRE2019_INDICATORS}
+    out = []
+    for iid, en_label, en, unit in _PRE2019_ASKED:
+        ind = by_id.get(iid)
+        if ind is None or not ind.ask:
+            continue
+        pattern = re.compile("|".join(f"(?:{a})" for a in ind.ask) + f"|(?:{en})", re.I)
+        out.append(Pre2019Question(iid, pattern, ind.label.split(":")[-1], en_label, unit))
+    return tuple(out)
+
+
+PRE2019_ONLY: tuple[Pre2019Question, ...] = _pre2019_questions()

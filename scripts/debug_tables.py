@@ -1,17 +1,23 @@
-"""Print the parsed table 三/四 of each corpus file compactly (a developer aid)."""
+"""Print the parsed tables of each corpus file compactly (a developer aid).
+
+For the pre-2019 统计表 every cell is shown with the reading that won and why
+(``--quiet`` keeps one line per row).
+"""
 import glob, sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's ingest, not an installed one
 from ingest.load import load_file
+from ingest.meta import detect_template
 from ingest.tables import parse_tables
 
-def guess_template(name, text):
-    if "本年新制作数量" in text or "第二十条第(九)项" in text: return "2019"
-    if "统计表" in text and "本年新收" not in text: return "pre2019"
-    return "2021"
+QUIET = "--quiet" in sys.argv
+sys.argv = [a for a in sys.argv if a != "--quiet"]
 
 files = sys.argv[1:] or sorted(f for f in glob.glob('../shared/corpus/raw/*') if 'SOURCES' not in f)
 for f in files:
     d = load_file(f)
-    tpl = guess_template(f, d.text)
+    tpl = detect_template(d)
     cells, finds = parse_tables(d, [], tpl)
     print("=====", f.split('/')[-1], tpl, len(cells), "cells")
     rows = {}
@@ -25,5 +31,13 @@ for f in files:
     t2 = [c for c in cells if c.table in ("二",)]
     print("  T2:", "; ".join(f"{c.row_id}.{c.column_id}={c.value}{'' if c.status=='exact' else '('+c.status[0]+')'}" for c in t2))
     st = [c for c in cells if c.table == "统计表"]
-    if st: print("  统计表:", "; ".join(f"{c.row[:14]}={c.value}{c.status[0]}" for c in st[:40]))
+    rows_st = {}
+    for c in st:
+        rows_st.setdefault((c.row, c.row_id), []).append(c)
+    for (row, rid), cs in rows_st.items():
+        vals = " ".join(f"{c.column}={'空' if c.value is None else c.value}{'' if c.status == 'exact' else '(' + c.status + ')'}"
+                        for c in cs)
+        print(f"  统计表 {row[:24]:26s} {rid[:30]:30s} {vals}  raw={cs[0].raw!r}")
+        if not QUIET:
+            print(f"         {cs[0].note}")
     for x in finds: print("  !", x.rule, x.message[:150])

@@ -119,8 +119,16 @@ def test_years_spans_and_relative_years():
 
 
 def test_words_not_understood_are_kept_and_shown():
-    p = parse("平潭2024年不予公开多少件", AgencyIndex(NAMES))
-    assert p.unconsumed == ["平潭"] and "未能理解" in p.describe()
+    p = parse("平湖2024年不予公开多少件", AgencyIndex(NAMES))
+    assert p.unconsumed == ["平湖"] and "未能理解" in p.describe()
+    assert parse("洪泽区2024年收到申请第3多", AgencyIndex(NAMES)).unconsumed == ["3"]  # numbers too
+
+
+def test_a_place_with_only_a_sub_unit_is_not_its_government(corpus):
+    # 苏平片区管理局 is the only agency under "平潭" with a 2020 report; "平潭" alone names the zone's
+    # government (管委会), which has one too — so it is that one, and a sub-unit is never chosen for a place
+    a = ask("平潭2020年予以公开多少件", corpus)
+    assert a.value == SYQ[2020]["table3"]["granted"] and "苏平" not in a.text.split("\n")[0]
 
 
 # ------------------------------------------------------------------------------------ abstention
