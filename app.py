@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import json
 import logging
 import os
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -112,6 +115,97 @@ def parse_args(argv: Sequence[str] | None = None, env: dict[str, str] | None = N
     if bool(a.user) != bool(a.password):
         p.error("--user and --password go together (or GONGKAI_UI_USER and GONGKAI_UI_PASSWORD)")
     return UIConfig(a.host, a.port, a.user, a.password, a.home)
+
+
+# ------------------------------------------------------------------------------------ login
+class LoginThrottle:
+    """ASGI middleware: a brake on guessing the login password, per client address.
+
+    After ``free_tries`` failed logins (Gradio answers 400) from one address, that address is
+    locked out — every login it posts is answered 429 with ``Retry-After`` without being checked
+    — for ``base_delay`` seconds, doubling with each further failure up to ``max_delay``. A
+    successful login clears the count. Other clients and other requests are not affected.
+    """
+
+    def __init__(self, app: Any, free_tries: int = 5, base_delay: float = 2.0, max_delay: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.app, self.free_tries, self.base_delay, self.max_delay, self.clock = (
+            app, free_tries, base_delay, max_delay, clock)
+        self._state: dict[str, tuple[int, float]] = {}  # client -> (failures, locked until)
+        self._inflight: dict[str, int] = {}  # client -> tries sent and not answered yet
+        self._lock = threading.Lock()
+
+    def _client(self, scope: dict) -> str:
+        client = scope.get("client")
+        return str(client[0]) if client else "?"
+
+    def retry_after(self, client: str) -> float:
+        """Seconds *client* must still wait (0 when it may try)."""
+        with self._lock:
+            _, until = self._state.get(client, (0, 0.0))
+        return max(0.0, until - self.clock())
+
+    def _admit(self, client: str) -> float:
+        """0 and one more try in flight for *client*, or the seconds it must wait. Tries sent at
+        once count as failures until they are answered, so a burst cannot outrun the count."""
+        with self._lock:
+            failures, until = self._state.get(client, (0, 0.0))
+            wait = until - self.clock()
+            if wait <= 0 and self._inflight.get(client, 0) >= max(1, self.free_tries - failures):
+                wait = self.base_delay  # the free tries are all in flight (after a lock-out: one at a time)
+            if wait > 0:
+                return wait
+            self._inflight[client] = self._inflight.get(client, 0) + 1
+            return 0.0
+
+    def _record(self, client: str, ok: bool | None) -> None:
+        with self._lock:
+            left = self._inflight.pop(client, 1) - 1
+            if left > 0:
+                self._inflight[client] = left
+            if ok is None:  # neither a success nor a failed login (e.g. a malformed request)
+                return
+            if ok:
+                self._state.pop(client, None)
+                return
+            failures = self._state.get(client, (0, 0.0))[0] + 1
+            until = 0.0
+            if failures >= self.free_tries:
+                until = self.clock() + min(self.max_delay, self.base_delay * 2 ** (failures - self.free_tries))
+            if len(self._state) > 10_000:  # forget clients that are not locked out
+                now = self.clock()
+                self._state = {k: v for k, v in self._state.items() if v[1] > now}
+            self._state[client] = (failures, until)
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "POST" or not scope.get("path", "").rstrip(
+                "/").endswith("/login"):
+            await self.app(scope, receive, send)
+            return
+        client = self._client(scope)
+        wait = self._admit(client)
+        if wait > 0:
+            body = json.dumps({"detail": f"登录失败次数过多，请 {wait:.0f} 秒后再试 (too many failed logins; "
+                                         f"try again in {wait:.0f} s)"}, ensure_ascii=False).encode()
+            await send({"type": "http.response.start", "status": 429,
+                        "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                                    (b"retry-after", str(int(wait) + 1).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        status: list[int] = []
+
+        async def send_status(message: dict) -> None:
+            if message.get("type") == "http.response.start":
+                status.append(int(message.get("status", 0)))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            code = status[0] if status else 0
+            self._record(client, ok=True if 200 <= code < 300 else False if code in (400, 401, 403) else None)
+        if code in (400, 401, 403):
+            log.warning("failed login from %s", client)
 
 
 # ------------------------------------------------------------------------------------ answering
@@ -304,23 +398,67 @@ def export_all_files(*, store: Store, export_dir: Path):
             gr.update(value=str(D.export_all(store, "xlsx", out)), interactive=True))
 
 
+def _upload_dirs() -> list[Path]:
+    """Where Gradio keeps uploads (``$GRADIO_TEMP_DIR``, else the system temp folder)."""
+    dirs = [Path(tempfile.gettempdir())]
+    if os.environ.get("GRADIO_TEMP_DIR"):
+        dirs.insert(0, Path(os.environ["GRADIO_TEMP_DIR"]))
+    return [d.resolve() for d in dirs]
+
+
+def _discard_upload(path: str | Path) -> None:
+    """Delete a refused upload from Gradio's temp folder (never a file outside it)."""
+    try:
+        real = Path(path).resolve()
+        if real.is_file() and any(real.is_relative_to(d) for d in _upload_dirs()):
+            real.unlink()
+    except OSError:
+        log.warning("could not delete refused upload %s", path)
+
+
 def upload(files: Any, progress: Any = None, *, settings: Settings, store: Store):
-    """Ingest uploaded files with a progress bar; returns the outcome and clears the upload box."""
+    """Ingest uploaded files with a progress bar; returns the outcome and clears the upload box.
+
+    A file over the size limit is refused from its size alone (it is never read); every refused
+    upload is deleted from the temp folder (accepted ones are in the store by then)."""
+    from ingest import load
+    from ingest.pipeline import FileResult, IngestSummary
+
     paths = [getattr(f, "name", f) for f in (files if isinstance(files, list) else [files]) if f]
     if not paths:
         return gr.update(), gr.update()
+    too_big: list[FileResult] = []
+    for path in list(paths):
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            continue  # ingest says "no such file"
+        if size > load.MAX_BYTES:
+            too_big.append(FileResult(str(path), "error", f"file too large ({size / 1e6:.0f} MB > "
+                                                         f"{load.MAX_BYTES / 1e6:.0f} MB limit)"))
+            paths.remove(path)
+            _discard_upload(path)
     if progress is not None:
-        progress(0, desc=f"导入 {len(paths)} 个文件 (ingesting)…")
+        progress(0, desc=f"导入 {len(paths) + len(too_big)} 个文件 (ingesting)…")
 
     def step(done: int, total: int, result: Any) -> None:
         if progress is not None:
             progress((done, total), desc=f"{Path(result.path).name}", unit="files")
 
     try:
-        summary = D.ingest_files(paths, settings, store=store, on_file=step)
+        summary = D.ingest_files(paths, settings, store=store, on_file=step) if paths else IngestSummary(
+            reports=store.counts()["reports"])
     except Exception as exc:  # nothing a bad upload does may take the app down
         log.exception("upload ingest failed")
+        for path in paths:
+            _discard_upload(path)
         return R.render_notice(f"导入失败 (ingest failed): {exc}", "error"), None
+    for r in summary.results:
+        if r.status == "error":
+            _discard_upload(r.path)
+    summary.files += len(too_big)
+    summary.results = too_big + summary.results
+    summary.errors = [(r.path, r.reason) for r in too_big] + summary.errors
     return R.render_ingest(summary), None
 
 
@@ -478,10 +616,17 @@ def theme() -> Any:
 
 
 def serve(demo: Any, config: UIConfig | None = None, **launch: Any) -> Any:
-    """``demo.launch`` with the theme, stylesheet and script, at *config*'s host/port/login."""
+    """``demo.launch`` with the theme, stylesheet and script, at *config*'s host/port/login,
+    with uploads capped at the ingest size limit and failed logins throttled per client."""
     config = config or UIConfig()
+    from starlette.middleware import Middleware
+
+    from ingest import load
+
     kwargs: dict[str, Any] = dict(
         server_name=config.host, server_port=config.port, auth=config.auth, theme=theme(),
+        max_file_size=load.MAX_BYTES,  # bigger uploads are refused by the server before they are stored
+        app_kwargs={"middleware": [Middleware(LoginThrottle)]},
         css=CSS, head=HEAD_JS, footer_links=[], ssr_mode=False,
         show_error=True, max_threads=40, share=False,
         auth_message="gongkai · 请登录 (please sign in)" if config.auth else None)

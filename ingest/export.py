@@ -2,11 +2,16 @@
 
 Rows and columns follow the template order of :mod:`ingest.templates`; a cell whose row or
 column the template does not know (e.g. a pre-2019 indicator) comes after, in parse order.
+
+Nothing exported is executed by a spreadsheet: a CSV text field that starts with ``=``, ``+``,
+``-``, ``@``, tab or CR gets a leading ``'`` (OWASP "CSV injection"), unless it is a plain
+number such as ``-3`` or only dashes; XLSX text is written as text cells, never as formulas.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -20,6 +25,39 @@ EXPORT_COLUMNS = ("source", "agency", "year", "template", "table", "row", "colum
 TABLE_ORDER = ("二", "三", "四", "统计表")
 
 Layout = tuple[list[tuple[str, str]], list[tuple[str, str]]]  # ([(row_id, label)], [(column_id, label)])
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*%?")
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML cannot hold
+
+
+def csv_safe(value: object) -> object:
+    """*value* as a CSV field a spreadsheet will show, not run: ``"=1+2.txt"`` → ``"'=1+2.txt"``."""
+    if (isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value)
+            and value.strip("-")):  # "-3" and a lone "-" (a blank in many tables) cannot run anything
+        return "'" + value
+    return value
+
+
+def csv_row(values: Sequence[object]) -> list[object]:
+    return [csv_safe(v) for v in values]
+
+
+def xlsx_row(ws, values: Sequence[object]) -> list:
+    """Cells for ``ws.append`` (a write-only or normal sheet): numbers stay numbers, ``None``
+    stays empty, and text is a text cell even when it looks like a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out = []
+    for v in values:
+        if isinstance(v, str):
+            c = WriteOnlyCell(ws, value=_XLSX_ILLEGAL.sub("", v))
+            c.data_type = "s"  # openpyxl would otherwise take "=…" for a formula
+            out.append(c)
+        else:
+            out.append(v)
+    return out
 
 
 def table_layout(table: str, template: str) -> Layout:
@@ -128,11 +166,11 @@ def export_cells(store: Store, fmt: Literal["csv", "xlsx"] = "csv", out: Path | 
 
 def _write_csv(store: Store, f: IO[str]) -> int:
     w = csv.writer(f)
-    w.writerow(EXPORT_COLUMNS)
+    w.writerow(csv_row(EXPORT_COLUMNS))
     n = 0
     for rec in _records(store):
         rec[7] = value_text(rec[7])
-        w.writerow(rec)
+        w.writerow(csv_row(rec))
         n += 1
     return n
 
@@ -145,7 +183,7 @@ def _write_xlsx(store: Store, out: Path) -> int:
     ws.append(list(EXPORT_COLUMNS))
     n = 0
     for rec in _records(store):
-        ws.append(rec)  # numbers stay numbers (int, Decimal); a blank cell stays empty
+        ws.append(xlsx_row(ws, rec))  # numbers stay numbers (int, Decimal); a blank cell stays empty
         n += 1
     wb.save(out)
     return n

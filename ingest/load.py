@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,10 +144,14 @@ def _row_piece(cells: list[str], page: int | None = None) -> _Piece:
 def _html_pieces(text: str) -> list[_Piece]:
     from lxml import html as lxml_html
 
+    parser = lxml_html.HTMLParser()
     try:
-        root = lxml_html.fromstring(text or "<p></p>")
+        root = lxml_html.fromstring(text or "<p></p>", parser=parser)
     except Exception as exc:  # lxml raises several types on junk
         raise LoadError(f"not readable as HTML ({exc.__class__.__name__})") from exc
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log):  # libxml2 cut the tree off
+        raise LoadError("HTML nested too deeply (over 255 levels of tags; the text inside cannot be read):"
+                        " save the page as text or PDF")
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     pieces: list[_Piece] = []
@@ -345,7 +351,8 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     elif fmt == "pdf":
         if not data.startswith(b"%PDF"):
             raise LoadError("not a PDF (missing %PDF header)")
-        pieces, pages = _pdf_pieces(data)
+        with _pypdf_messages() as pdf_notes:  # kept with the file, not printed without it
+            pieces, pages = _pdf_pieces(data)
     elif fmt == "docx":
         if not data.startswith(b"PK"):
             raise LoadError("not a DOCX (not a zip container)")
@@ -353,7 +360,32 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     else:
         raise LoadError(f"unsupported format {fmt}")
     text, lines, warnings = _assemble(pieces)
+    if fmt == "pdf":
+        warnings += [f"PDF: {m}" for m in dict.fromkeys(pdf_notes)]
     if len(text.strip()) < 20:
         raise LoadError("no readable text")
     return LoadedDocument(source=source, path=path, content_hash=digest, format=fmt, text=text,
                           lines=lines, encoding=encoding, pages=pages, warnings=warnings)
+
+
+@contextmanager
+def _pypdf_messages() -> Iterator[list[str]]:
+    """Collect what pypdf logs while reading (``EOF marker not found``…) instead of letting
+    Python print it on stderr as a line that names no file."""
+    import logging
+
+    notes: list[str] = []
+
+    class _Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append(" ".join(record.getMessage().split())[:160])
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = _Keep(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate

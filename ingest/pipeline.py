@@ -2,13 +2,20 @@
 
 A file that cannot be read or is not an annual report is refused with one line naming the
 reason; the other files go on, and nothing stored is touched by a failed file (each save is one
-transaction). After the files, the cross-year checks run for every agency whose reports changed.
+transaction, which also redoes the checks that span several reports: cross-year and versions).
+So a run killed at any moment leaves a store that a re-run completes to exactly what a clean
+run gives.
+
+Parsing runs in worker processes (the CLI) that die with this one: they are terminated when it
+is interrupted (Ctrl-C, SIGTERM) and, on Linux, killed by the kernel when it dies (SIGKILL).
 """
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
-from collections import defaultdict
 from collections.abc import Iterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +24,15 @@ from .config import Settings
 from . import load
 from .load import SUPPORTED, LoadError
 from .models import ParsedReport
-from .store import ReportRow, Store
+from .store import Store
 
-#: Called after each file is stored, with the parsed report and "added" | "unchanged" | "replaced".
-#: On "replaced" the previous report under the same ``doc.source`` is already gone from the store.
+#: Called after each file is stored, with the parsed report and "added" | "unchanged" | "replaced",
+#: when that file is the current version of its report (an older version is not passed on).
 AfterStoreHook = Callable[[ParsedReport, str], None]
 
 NOT_A_REPORT = "not a government information disclosure annual report (no year, sections or tables found)"
+NO_TABLES = ("stored, but no statistical tables (表二/表三/表四 or 统计表) were found in it: "
+             "its figures cannot be answered, only its text")
 
 
 class IngestError(Exception):
@@ -40,6 +49,7 @@ class FileResult:
     report_id: str | None = None
     cells: int = 0
     findings: int = 0
+    note: str = ""  # e.g. "another version of …": said, but not a problem
 
 
 @dataclass
@@ -52,8 +62,9 @@ class IngestSummary:
     replaced: int = 0
     reports: int = 0  # reports in the store after the run
     cells: int = 0  # cells written this run
-    findings: int = 0  # findings written this run (report checks + cross-year checks)
+    findings: int = 0  # the files' own findings written this run (cross-year/version ones come with each save)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note): versions
     seconds: float = 0.0
     results: list[FileResult] = field(default_factory=list)
 
@@ -70,6 +81,9 @@ class IngestSummary:
             f"{self.replaced} replaced, {failed} failed",
             f"this run: {self.cells} cells, {self.findings} findings; store: {self.reports} reports",
         ]
+        if self.notes:
+            out.append("notes:")
+            out += [f"  {path}: {note}" for path, note in self.notes]
         if self.errors:
             out.append("problems:")
             out += [f"  {path}: {reason}" for path, reason in self.errors]
@@ -162,8 +176,9 @@ def ingest_paths(
     what a threaded caller such as the web UI needs; the CLI uses up to 2) and stored here one
     at a time, in order. *on_file* is called with each :class:`FileResult` as it
     completes (for UIs); each of *hooks*
-    is called as ``hook(parsed, status)`` after a file is stored (the vector index plugs in
-    here); a failing hook adds an error line but does not undo the save.
+    is called as ``hook(parsed, status)`` after a file is stored as the current version of its
+    report (the vector index plugs in here; an older version is not indexed); a failing hook
+    adds an error line but does not undo the save.
     """
     from tqdm import tqdm
 
@@ -172,7 +187,6 @@ def ingest_paths(
     summary = IngestSummary()
     files, summary.errors = expand_paths(paths)
     summary.files = len(files)
-    touched: set[str] = set()  # agencies whose cross-year checks must be redone
 
     bar = tqdm(total=len(files), disable=not (progress and files), file=sys.stderr, unit="file", desc="ingest",
                dynamic_ncols=True)
@@ -180,22 +194,21 @@ def ingest_paths(
     for path, parsed_or_error in zip(files, _parsed_in_order(files, n_workers)):
         bar.set_postfix_str(path.name[-40:], refresh=False)
         bar.update(1)
-        result = _ingest_one(path, store, hooks, touched, parsed_or_error)
+        result = _ingest_one(path, store, hooks, parsed_or_error)
         summary.results.append(result)
+        if result.note:
+            summary.notes.append((str(path), result.note))
         if result.status == "error":
             summary.errors.append((str(path), result.reason))
         else:
             setattr(summary, result.status, getattr(summary, result.status) + 1)
             summary.cells += result.cells
             summary.findings += result.findings
-            if result.reason:  # stored, but a hook failed
+            if result.reason:  # stored, but a hook failed or it held no tables
                 summary.errors.append((str(path), result.reason))
         if on_file is not None:
             on_file(result)
     bar.close()
-
-    if touched:
-        summary.findings += _cross_year(store, touched, summary.errors)
     summary.reports = store.counts()["reports"]
     summary.seconds = time.perf_counter() - t0
     return summary
@@ -213,20 +226,72 @@ def _parse_safely(path: Path) -> tuple[ParsedReport, list[str]] | IngestError:
 
 def _parsed_in_order(files: list[Path], workers: int) -> Iterator[tuple[ParsedReport, list[str]] | IngestError]:
     """Parse files in up to ``workers`` processes (parsing PDFs is CPU-bound), yielding in order.
-    Storing stays in this process, one file at a time."""
+    Storing stays in this process, one file at a time.
+
+    The workers die with this process: the pool is terminated when the caller stops early or is
+    interrupted (Ctrl-C; SIGTERM is turned into an exit while this runs in the main thread), and
+    each worker asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``), which
+    covers ``kill -9`` of this process too."""
     if workers <= 1 or len(files) < 2:
         for f in files:
             yield _parse_safely(f)
         return
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        yield from pool.map(_parse_safely, files, chunksize=1)
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    restore = _exit_on_sigterm()
+    pool = ctx.Pool(min(workers, len(files)), initializer=_worker_init, initargs=(os.getpid(),))
+    finished = False
+    try:
+        yield from pool.imap(_parse_safely, files, chunksize=1)
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:  # interrupted, or the caller stopped early: no worker may outlive this
+            pool.terminate()
+        pool.join()
+        restore()
 
 
-def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook], touched: set[str],
+def _exit_on_sigterm() -> Callable[[], None]:
+    """While workers run, SIGTERM exits through ``finally`` blocks (pool terminated, the open
+    store transaction rolled back) instead of killing this process outright. Returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _terminated(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _terminated)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+def _worker_init(parent: int) -> None:
+    """In each worker: die with the parent; leave Ctrl-C to the parent (which terminates the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:  # portable fallback: notice the parent is gone
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook],
                 parsed_or_error: tuple[ParsedReport, list[str]] | IngestError | None = None) -> FileResult:
     try:
         if parsed_or_error is None:
@@ -234,16 +299,25 @@ def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook], touch
         if isinstance(parsed_or_error, IngestError):
             raise parsed_or_error
         parsed, aliases = parsed_or_error
-        previous = store.reports(source=parsed.doc.source)
-        status = store.save(parsed, aliases)
+        saved = store.save_report(parsed, aliases)
     except IngestError as exc:
         return FileResult(str(path), "error", str(exc))
     except Exception as exc:  # the store refused (disk full, locked, bad value type…): nothing was written
         return FileResult(str(path), "error", f"could not be stored ({_one_line(exc)})")
-    result = FileResult(str(path), status, report_id=parsed.report_id)
+    status = saved.status
+    result = FileResult(str(path), status, report_id=saved.report_id)
     if status != "unchanged":
         result.cells, result.findings = len(parsed.cells), len(parsed.findings)
-        touched.update(a for a in [parsed.meta.agency, *(r.agency for r in previous)] if a)
+        if not any(c.value is not None for c in parsed.cells):  # no table, or only guesses with no figure
+            result.reason = NO_TABLES
+    others = [s for s in dict.fromkeys(saved.other_versions) if s != parsed.doc.source]
+    if status != "unchanged" and others:
+        result.note = (f"another version of a stored report ({', '.join(others)}); answers use "
+                       + ("this one (the newest)" if saved.is_current else "the version chosen before"))
+    elif status == "replaced":
+        result.note = "new content under a stored file name: the previous content is kept as an older version"
+    if not saved.is_current:
+        return result
     for hook in hooks:
         try:
             hook(parsed, status)
@@ -252,32 +326,3 @@ def _ingest_one(path: Path, store: Store, hooks: Sequence[AfterStoreHook], touch
             result.reason = f"stored, but {name} failed ({_one_line(exc)})"
             break
     return result
-
-
-def _cross_year(store: Store, agencies: set[str], errors: list[tuple[str, str]]) -> int:
-    """Redo the ``cross_year.*`` findings of every report of *agencies*; returns how many were written.
-
-    A report is checked against the same agency's report of the year before (when several, the
-    one with most cells); a report with no predecessor gets its old cross-year findings cleared.
-    """
-    from .validate import validate_cross_year
-
-    written = 0
-    for agency in sorted(agencies):
-        by_year: dict[int, list[ReportRow]] = defaultdict(list)
-        for r in store.reports(agency=agency):
-            if r.year is not None:
-                by_year[r.year].append(r)
-        for year, reports in sorted(by_year.items()):
-            prev = max(by_year.get(year - 1, []), key=lambda r: (r.n_cells, r.ingested_at), default=None)
-            prev_cells = [c.to_cell() for c in store.cells(report_id=prev.id)] if prev else []
-            for cur in reports:
-                try:
-                    findings = []
-                    if prev is not None:
-                        cur_cells = [c.to_cell() for c in store.cells(report_id=cur.id)]
-                        findings = validate_cross_year(prev_cells, cur_cells, cur.template)
-                    written += store.replace_cross_year_findings(cur.id, findings)
-                except Exception as exc:
-                    errors.append((cur.path or cur.source, f"cross-year check failed ({_one_line(exc)})"))
-    return written

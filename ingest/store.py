@@ -1,113 +1,56 @@
 """The facts store: one SQLite file holding every ingested report, its lines, sections, cells and
 validation findings.
 
-* One report per content (``reports.content_hash`` is UNIQUE; ``reports.id`` is its first 16 hex
-  digits) and one report per source file name (``reports.source`` is UNIQUE): saving different
-  content under a known file name replaces the old report, in one transaction.
+* **Reports and versions.** A report is identified by agency + year + template (the *report
+  key*); each file stored for it is a *version* (its own row in ``reports``, with its file name,
+  path, content hash and ingest time; ``reports.id`` is the first 16 hex digits of the hash).
+  Exactly one version of each report is *current*: the newest (the last one stored) unless one was
+  chosen with :meth:`Store.choose_version`. Everything that lists or sums — :meth:`Store.reports`,
+  :meth:`Store.cells` and :meth:`Store.findings` without a report id, :meth:`Store.counts` — sees
+  current versions only, so a republished or renamed copy is never counted twice. A second version
+  is matched by agency name, allowing a place in front: ``平潭综合实验区`` (2013, txt) and
+  ``福建省平潭综合实验区`` (2013, html) are one report with two versions.
+* **Nothing stored is deleted by a save.** The same content again is ``"unchanged"``; new content
+  of a report under a file name it had is ``"replaced"``: a new version, the old one is kept (a
+  reader that listed the old version can still read its rows); another report under a file
+  name that held one before is just another report. Only :meth:`Store.delete` deletes.
+* Each save is one transaction that also recomputes what depends on several reports — the
+  ``cross_year.*`` checks of the agency's neighbouring years and the ``versions.*`` differences
+  between versions — so an ingest killed at any moment leaves the store as complete as the
+  files it finished.
 * Cell values are stored as text with a type tag, so ``int``, ``Decimal`` and ``None`` (a blank
   cell, which is not 0) come back exactly as they went in.
 * Each thread gets its own connection (``threading.local``); the database runs in WAL mode, so
-  readers (the web UI) never block on a writer (ingest) and vice versa.
+  readers (the web UI) never block on a writer (ingest) and vice versa; :meth:`Store.snapshot`
+  gives a reader one consistent view across several calls.
+* The schema is created and upgraded by ordered migrations (:mod:`ingest.migrations`, recorded in the
+  ``schema_migrations`` table, as in simonw/llm's ``llm/migrations.py``): a store written by an
+  older version of the program is upgraded in place when opened, without losing anything.
 """
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from .migrations import migrate
 from .models import Cell, Finding, Line, ParsedReport, Section
 
 SaveStatus = Literal["added", "unchanged", "replaced"]
 CROSS_YEAR_PREFIX = "cross_year."
-SCHEMA_VERSION = 1
+VERSIONS_PREFIX = "versions."
+MAX_VERSION_DIFFS = 40  # differing cells recorded one finding each; the rest are counted in one line
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS reports (
-    id              TEXT PRIMARY KEY,
-    source          TEXT NOT NULL,
-    path            TEXT NOT NULL DEFAULT '',
-    content_hash    TEXT NOT NULL UNIQUE,
-    format          TEXT NOT NULL,
-    agency          TEXT,
-    aliases         TEXT NOT NULL DEFAULT '[]',
-    year            INTEGER,
-    published       TEXT,
-    template        TEXT NOT NULL DEFAULT 'unknown',
-    title           TEXT,
-    pages           INTEGER,
-    encoding        TEXT,
-    warnings        TEXT NOT NULL DEFAULT '[]',
-    agency_evidence TEXT NOT NULL DEFAULT '',
-    year_evidence   TEXT NOT NULL DEFAULT '',
-    text            TEXT NOT NULL,
-    ingested_at     TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS reports_source ON reports(source);
-CREATE INDEX IF NOT EXISTS reports_agency_year ON reports(agency, year);
-
-CREATE TABLE IF NOT EXISTS lines (
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    line_no   INTEGER NOT NULL,
-    page      INTEGER,
-    "start"   INTEGER NOT NULL,
-    "end"     INTEGER NOT NULL,
-    text      TEXT NOT NULL,
-    cells     TEXT,
-    PRIMARY KEY (report_id, line_no)
-);
-
-CREATE TABLE IF NOT EXISTS sections (
-    report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    number    INTEGER NOT NULL,
-    title     TEXT NOT NULL,
-    "start"   INTEGER NOT NULL,
-    "end"     INTEGER NOT NULL,
-    page      INTEGER
-);
-CREATE INDEX IF NOT EXISTS sections_report ON sections(report_id, "start");
-
-CREATE TABLE IF NOT EXISTS cells (
-    id         INTEGER PRIMARY KEY,
-    report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    table_name TEXT NOT NULL,
-    "row"      TEXT NOT NULL,
-    row_id     TEXT NOT NULL DEFAULT '',
-    "column"   TEXT NOT NULL,
-    column_id  TEXT NOT NULL DEFAULT '',
-    value      TEXT,
-    value_type TEXT CHECK (value_type IN ('int', 'decimal') OR value_type IS NULL),
-    raw        TEXT NOT NULL DEFAULT '',
-    status     TEXT NOT NULL DEFAULT 'exact',
-    "start"    INTEGER,
-    "end"      INTEGER,
-    page       INTEGER,
-    line_no    INTEGER,
-    note       TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS cells_lookup ON cells(report_id, table_name, row_id, column_id);
-CREATE INDEX IF NOT EXISTS cells_by_id ON cells(table_name, row_id, column_id);
-
-CREATE TABLE IF NOT EXISTS findings (
-    id         INTEGER PRIMARY KEY,
-    report_id  TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
-    rule       TEXT NOT NULL,
-    severity   TEXT NOT NULL,
-    message    TEXT NOT NULL,
-    table_name TEXT NOT NULL DEFAULT '',
-    "row"      TEXT NOT NULL DEFAULT '',
-    "column"   TEXT NOT NULL DEFAULT '',
-    reported   TEXT,
-    computed   TEXT
-);
-CREATE INDEX IF NOT EXISTS findings_report ON findings(report_id);
-"""
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class StoreError(RuntimeError):
@@ -117,7 +60,9 @@ class StoreError(RuntimeError):
 # ------------------------------------------------------------------------------------ records
 @dataclass
 class ReportRow:
-    """One stored report. ``text`` is only loaded by :meth:`Store.get_report` (``None`` in lists)."""
+    """One stored report version. ``text`` is only loaded by :meth:`Store.get_report` (``None``
+    in lists). ``other_versions`` names the files of the report's other versions (newest first);
+    ``is_current`` is false for a version that answers do not use."""
 
     id: str
     source: str
@@ -139,6 +84,11 @@ class ReportRow:
     n_cells: int = 0
     n_findings: int = 0
     text: str | None = None
+    report_key: str = ""
+    version: int = 1  # 1 = the first stored version of this report
+    is_current: bool = True
+    pinned: bool = False  # chosen with Store.choose_version
+    other_versions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -194,6 +144,18 @@ class StoredFinding:
         return Finding(**{f.name: getattr(self, f.name) for f in fields(Finding)})
 
 
+@dataclass
+class SaveResult:
+    """What :meth:`Store.save_report` did. ``other_versions``: the files of the same report's
+    other versions (empty for a report stored once); ``current``: the id answers now use."""
+
+    status: SaveStatus
+    report_id: str
+    is_current: bool = True
+    current: str = ""
+    other_versions: list[str] = field(default_factory=list)
+
+
 # ------------------------------------------------------------------------------------ values
 def encode_value(value: int | Decimal | None) -> tuple[str | None, str | None]:
     """``(text, type)`` for the ``value``/``value_type`` columns."""
@@ -219,9 +181,153 @@ def _json_list(text: str | None) -> list[str]:
     return list(json.loads(text)) if text else []
 
 
+# ------------------------------------------------------------------------------------ versions
+_PLACE_PREFIX = re.compile(r"[\u4e00-\u9fff]{1,8}?(?:省|市|自治区|自治州|地区|盟|州|区|县|旗)")
+
+
+def same_agency(a: str | None, b: str | None, a_aliases: Sequence[str] = (), b_aliases: Sequence[str] = ()) -> bool:
+    """Whether two agency names name one agency: equal, or one ends the other and what comes
+    before it is a place (``福建省平潭综合实验区`` = ``平潭综合实验区``, ``淮安市洪泽区人民政府`` = ``洪泽区人民政府``)
+    or the longer one's report gives the shorter as its alias (``张店区人民政府马尚街道办事处`` with
+    alias ``马尚街道办事处``). A name with something after it is another agency
+    (``平潭县人民政府办公室`` ≠ ``平潭县人民政府``)."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    (short, _), (long, long_aliases) = sorted(((a, a_aliases), (b, b_aliases)), key=lambda x: len(x[0]))
+    if len(short) < 4 or not long.endswith(short):
+        return False
+    return bool(_PLACE_PREFIX.fullmatch(long[: -len(short)])) or short in long_aliases
+
+
+def _key_for(con: sqlite3.Connection, agency: str | None, year: int | None, template: str,
+             aliases: Sequence[str], source: str) -> str:
+    """The report key a new version belongs to: an existing report of the same year and template
+    whose agency is this one (:func:`same_agency`); else a new key ``agency|year|template``.
+    Without an agency or a year the file name is all that identifies a report (``file:NAME``)."""
+    if not agency or year is None:
+        return f"file:{source}"
+    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = ? AND template = ?"
+                       " AND report_key != '' AND substr(report_key, 1, 5) != 'file:' ORDER BY seq",
+                       (year, template)).fetchall()
+    for r in rows:
+        if r["agency"] == agency:
+            return r["report_key"]
+    for r in rows:
+        if same_agency(r["agency"], agency, _json_list(r["aliases"]), aliases):
+            return r["report_key"]
+    return f"{agency}|{year}|{template}"
+
+
+def _elect(con: sqlite3.Connection, key: str) -> str | None:
+    """Make the pinned version of *key* current, else its newest; returns the current id."""
+    row = con.execute("SELECT id FROM reports WHERE report_key = ? ORDER BY pinned DESC, seq DESC LIMIT 1",
+                      (key,)).fetchone()
+    con.execute("UPDATE reports SET is_current = 0 WHERE report_key = ? AND is_current = 1", (key,))
+    if row is None:
+        return None
+    con.execute("UPDATE reports SET is_current = 1 WHERE id = ?", (row["id"],))
+    return row["id"]
+
+
+def _con_cells(con: sqlite3.Connection, report_id: str) -> list[Cell]:
+    rows = con.execute('SELECT table_name, "row", "column", value, value_type, raw, status, row_id, column_id,'
+                       ' "start", "end", page, line_no, note FROM cells WHERE report_id = ? ORDER BY id',
+                       (report_id,))
+    return [Cell(r[0], r[1], r[2], decode_value(r[3], r[4]), r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13])
+            for r in rows]
+
+
+def _insert_findings(con: sqlite3.Connection, rid: str, findings: Iterable[Finding]) -> None:
+    con.executemany(
+        'INSERT INTO findings (report_id, rule, severity, message, table_name, "row", "column", reported, computed)'
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((rid, f.rule, f.severity, f.message, f.table, f.row, f.column,
+          None if f.reported is None else str(f.reported), None if f.computed is None else str(f.computed))
+         for f in findings),
+    )
+
+
+def _delete_rule_prefix(con: sqlite3.Connection, prefix: str, where: str, args: Sequence[Any]) -> None:
+    con.execute(f"DELETE FROM findings WHERE substr(rule, 1, ?) = ? AND report_id IN (SELECT id FROM reports {where})",
+                (len(prefix), prefix, *args))
+
+
+def _recheck_cross_year(con: sqlite3.Connection, agency: str, years: Iterable[int]) -> None:
+    """Redo the ``cross_year.*`` findings of *agency*'s current reports of *years* and of the
+    year after each (the pairs a change to those years can affect). A report is checked against
+    the agency's current report of the year before (when several, the one with most cells)."""
+    from . import validate  # looked up at call time (tests replace validate_cross_year)
+
+    for year in sorted({y + d for y in years for d in (0, 1)}):
+        _delete_rule_prefix(con, CROSS_YEAR_PREFIX, "WHERE agency = ? AND year = ?", (agency, year))
+        cur = con.execute("SELECT id, template FROM reports WHERE agency = ? AND year = ? AND is_current = 1",
+                          (agency, year)).fetchall()
+        if not cur:
+            continue
+        prev = con.execute(
+            "SELECT id FROM reports r WHERE agency = ? AND year = ? AND is_current = 1 ORDER BY"
+            " (SELECT count(*) FROM cells c WHERE c.report_id = r.id) DESC, seq DESC LIMIT 1",
+            (agency, year - 1)).fetchone()
+        if prev is None:
+            continue
+        prev_cells = _con_cells(con, prev["id"])
+        for r in cur:
+            _insert_findings(con, r["id"], validate.validate_cross_year(prev_cells, _con_cells(con, r["id"]),
+                                                                        r["template"]))
+
+
+def _cell_key(c: Cell) -> tuple[str, str, str]:
+    return c.table, c.row_id or f"label:{c.row}", c.column_id or f"label:{c.column}"
+
+
+def _show(v: int | Decimal | None) -> str:
+    return "空" if v is None else (format(v, "f") if isinstance(v, Decimal) else str(v))
+
+
+def _recheck_versions(con: sqlite3.Connection, key: str) -> None:
+    """Redo the ``versions.*`` findings of report *key*: each figure on which another version
+    differs from the current one, on the current version (e.g. ``a.html 与 b.txt 不一致: 表三 …/总计 95 vs 96``)."""
+    _delete_rule_prefix(con, VERSIONS_PREFIX, "WHERE report_key = ?", (key,))
+    rows = con.execute("SELECT id, source, is_current FROM reports WHERE report_key = ? ORDER BY seq DESC",
+                       (key,)).fetchall()
+    cur = next((r for r in rows if r["is_current"]), None)
+    if cur is None or len(rows) < 2:
+        return
+    mine: dict[tuple[str, str, str], Cell] = {}
+    for c in _con_cells(con, cur["id"]):
+        mine.setdefault(_cell_key(c), c)
+    out: list[Finding] = []
+    for other in rows:
+        if other["id"] == cur["id"]:
+            continue
+        theirs: dict[tuple[str, str, str], Cell] = {}
+        for c in _con_cells(con, other["id"]):
+            theirs.setdefault(_cell_key(c), c)
+        diffs = [(mine[k], theirs[k]) for k in mine if k in theirs and mine[k].value != theirs[k].value]
+        name = f"{other['source']} 与 {cur['source']} 不一致"
+        for a, b in diffs[:MAX_VERSION_DIFFS]:
+            out.append(Finding("versions.differ", "warning",
+                               f"{name}: 表{a.table} {a.row}/{a.column} {_show(b.value)} vs {_show(a.value)}",
+                               table=a.table, row=a.row, column=a.column, reported=_show(a.value),
+                               computed=_show(b.value)))
+        if len(diffs) > MAX_VERSION_DIFFS:
+            out.append(Finding("versions.differ", "warning",
+                               f"{name}: 另有 {len(diffs) - MAX_VERSION_DIFFS} 个数字不同 (more differing figures)"))
+        only_mine, only_theirs = len(mine.keys() - theirs.keys()), len(theirs.keys() - mine.keys())
+        if only_mine or only_theirs:
+            out.append(Finding("versions.cells", "info",
+                               f"{cur['source']} 有 {only_mine} 个单元格 {other['source']} 没有, "
+                               f"{other['source']} 有 {only_theirs} 个单元格 {cur['source']} 没有 "
+                               "(the versions' tables were read differently)"))
+    _insert_findings(con, cur["id"], out)
+
+
 # ------------------------------------------------------------------------------------ store
 class Store:
-    """The SQLite facts store at *db_path* (created with its folder when missing).
+    """The SQLite facts store at *db_path* (created with its folder when missing, upgraded in
+    place when an older program wrote it).
 
     Safe to share between threads: every thread uses its own connection.
     """
@@ -231,13 +337,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         try:
-            con = self._con()
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.path}: database schema v{version} is newer than this program (v{SCHEMA_VERSION})")
-            if version < SCHEMA_VERSION:  # a new file: create (opening an existing one writes nothing)
-                con.executescript(_SCHEMA)
-                con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            migrate(self._con(), self.path, StoreError)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
 
@@ -271,51 +371,121 @@ class Store:
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed when the block ends, rolled back on any exception."""
         con = self._con()
+        if con.in_transaction:
+            raise StoreError("cannot write inside Store.snapshot() (it is a read-only view)")
         con.execute("BEGIN IMMEDIATE")
+        changes = con.total_changes
         try:
             yield con
+            if con.total_changes != changes:
+                con.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'generation'")
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
 
+    def generation(self) -> int:
+        """A number that grows with every change to the store (a report saved, replaced, deleted,
+        a version chosen) and only then: what a cache of anything read from the store compares."""
+        return self._con().execute("SELECT value FROM store_meta WHERE key = 'generation'").fetchone()[0]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Read several things from one consistent state of the store (this thread only): a
+        report listed inside the block keeps its rows until the block ends, whatever another
+        process stores meanwhile. Nested blocks share the outer one's view."""
+        con = self._con()
+        if con.in_transaction:
+            yield self
+            return
+        con.execute("BEGIN")
+        con.execute("SELECT count(*) FROM reports").fetchone()  # the read snapshot starts here
+        try:
+            yield self
+        finally:
+            con.execute("COMMIT")
+
     # -- writing
     def save(self, parsed: ParsedReport, aliases: Sequence[str] = ()) -> SaveStatus:
-        """Store one parsed report.
+        """Store one parsed report; ``"added"``, ``"replaced"`` or ``"unchanged"`` (see :meth:`save_report`)."""
+        return self.save_report(parsed, aliases).status
+
+    def save_report(self, parsed: ParsedReport, aliases: Sequence[str] = ()) -> SaveResult:
+        """Store one parsed report as a version of its report (agency + year + template).
 
         ``"unchanged"``: the same content is already stored (nothing is written).
-        ``"replaced"``: another content was stored under the same source file name; its rows are
-        deleted and the new ones written in the same transaction. ``"added"``: a new report.
-        Any error rolls the whole save back, leaving the store as it was.
+        ``"replaced"``: other content of the same report was stored under the same file name; it
+        is kept as an older version and this one is the newest.
+        ``"added"``: a new report, or a new version of a stored one under another file name. (A
+        file name that held another report before holds both now: nothing stored is deleted by a
+        save.) The report's cross-year and version findings are recomputed in the same
+        transaction; any error rolls the whole save back, leaving the store as it was.
         """
-        doc = parsed.doc
+        doc, meta = parsed.doc, parsed.meta
         rid = parsed.report_id
         with self._write() as con:
-            if con.execute("SELECT 1 FROM reports WHERE content_hash = ?", (doc.content_hash,)).fetchone():
-                return "unchanged"
-            old = [r[0] for r in con.execute("SELECT id FROM reports WHERE source = ?", (doc.source,))]
-            if rid not in old and con.execute("SELECT 1 FROM reports WHERE id = ?", (rid,)).fetchone():
+            same = con.execute("SELECT id, is_current, report_key FROM reports WHERE content_hash = ?",
+                               (doc.content_hash,)).fetchone()
+            if same:
+                return SaveResult("unchanged", same["id"], bool(same["is_current"]),
+                                  *self._current_and_others(con, same["report_key"], same["id"]))
+            if con.execute("SELECT 1 FROM reports WHERE id = ?", (rid,)).fetchone():
                 raise StoreError(f"report id {rid} already used by other content (hash prefix collision)")
-            for oid in old:
-                con.execute("DELETE FROM reports WHERE id = ?", (oid,))  # cascades to lines, cells, …
-            self._insert_report(con, parsed, aliases)
+            key = _key_for(con, meta.agency, meta.year, meta.template, aliases, doc.source)
+            replaced = con.execute("SELECT 1 FROM reports WHERE source = ? AND report_key = ?",
+                                   (doc.source, key)).fetchone() is not None
+            before = self._current_agency_year(con, key)
+            seq = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM reports").fetchone()[0]
+            self._insert_report(con, parsed, aliases, key, seq)
             self._insert_lines(con, rid, doc.lines)
             self._insert_sections(con, rid, parsed.sections)
             self._insert_cells(con, rid, parsed.cells)
             self._insert_findings(con, rid, parsed.findings)
-        return "replaced" if old else "added"
+            self._after_change(con, {key}, {(meta.agency, meta.year), before})
+            current, others = self._current_and_others(con, key, rid)
+        return SaveResult("replaced" if replaced else "added", rid, current == rid, current, others)
 
-    def _insert_report(self, con: sqlite3.Connection, parsed: ParsedReport, aliases: Sequence[str]) -> None:
+    @staticmethod
+    def _current_agency_year(con: sqlite3.Connection, key: str) -> tuple[str | None, int | None]:
+        r = con.execute("SELECT agency, year FROM reports WHERE report_key = ? AND is_current = 1", (key,)).fetchone()
+        return (r["agency"], r["year"]) if r else (None, None)
+
+    @staticmethod
+    def _current_and_others(con: sqlite3.Connection, key: str, rid: str) -> tuple[str, list[str]]:
+        rows = con.execute("SELECT id, source, is_current FROM reports WHERE report_key = ? ORDER BY seq DESC",
+                           (key,)).fetchall()
+        current = next((r["id"] for r in rows if r["is_current"]), "")
+        return current, [r["source"] for r in rows if r["id"] != rid]
+
+    def _after_change(self, con: sqlite3.Connection, keys: set[str],
+                      agency_years: set[tuple[str | None, int | None]]) -> None:
+        """Re-elect the current version of *keys* and redo every finding that depends on more
+        than one report: version differences of *keys*, cross-year checks around the years of
+        *agency_years* (before and after the change) — all inside the caller's transaction."""
+        for key in keys:
+            _elect(con, key)
+            agency_years.add(self._current_agency_year(con, key))
+        for key in keys:
+            _recheck_versions(con, key)
+        by_agency: dict[str, set[int]] = {}
+        for agency, year in agency_years:
+            if agency and year is not None:
+                by_agency.setdefault(agency, set()).add(year)
+        for agency, years in sorted(by_agency.items()):
+            _recheck_cross_year(con, agency, years)
+
+    def _insert_report(self, con: sqlite3.Connection, parsed: ParsedReport, aliases: Sequence[str],
+                       key: str, seq: int) -> None:
         doc, meta = parsed.doc, parsed.meta
         con.execute(
             "INSERT INTO reports (id, source, path, content_hash, format, agency, aliases, year, published,"
-            " template, title, pages, encoding, warnings, agency_evidence, year_evidence, text, ingested_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " template, title, pages, encoding, warnings, agency_evidence, year_evidence, text, ingested_at,"
+            " report_key, seq, is_current, pinned)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
             (parsed.report_id, doc.source, doc.path, doc.content_hash, doc.format, meta.agency,
              json.dumps(list(aliases), ensure_ascii=False), meta.year, meta.published, meta.template,
              meta.title, doc.pages, doc.encoding, json.dumps(list(doc.warnings), ensure_ascii=False),
-             meta.agency_evidence, meta.year_evidence, doc.text,
-             datetime.now(timezone.utc).isoformat(timespec="seconds")),
+             meta.agency_evidence, meta.year_evidence, doc.text, _now(), key, seq),
         )
 
     def _insert_lines(self, con: sqlite3.Connection, rid: str, lines: Iterable[Line]) -> None:
@@ -344,13 +514,7 @@ class Store:
         )
 
     def _insert_findings(self, con: sqlite3.Connection, rid: str, findings: Iterable[Finding]) -> None:
-        con.executemany(
-            'INSERT INTO findings (report_id, rule, severity, message, table_name, "row", "column", reported, computed)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((rid, f.rule, f.severity, f.message, f.table, f.row, f.column,
-              None if f.reported is None else str(f.reported), None if f.computed is None else str(f.computed))
-             for f in findings),
-        )
+        _insert_findings(con, rid, findings)
 
     def add_findings(self, report_id: str, findings: Iterable[Finding]) -> int:
         """Append findings to a stored report; returns how many were added."""
@@ -361,22 +525,65 @@ class Store:
         return len(findings)
 
     def replace_cross_year_findings(self, report_id: str, findings: Iterable[Finding]) -> int:
-        """Replace the report's ``cross_year.*`` findings with *findings* (all must be cross-year)."""
+        """Replace the report's ``cross_year.*`` findings with *findings* (all must be cross-year).
+        (Saves recompute them by themselves; this is for checks made outside the store.)"""
         findings = list(findings)
         bad = [f.rule for f in findings if not f.rule.startswith(CROSS_YEAR_PREFIX)]
         if bad:
             raise ValueError(f"not cross-year rules (must start with {CROSS_YEAR_PREFIX!r}): {bad}")
         with self._write() as con:
             self._require(con, report_id)
-            con.execute("DELETE FROM findings WHERE report_id = ? AND substr(rule, 1, ?) = ?",
-                        (report_id, len(CROSS_YEAR_PREFIX), CROSS_YEAR_PREFIX))
+            _delete_rule_prefix(con, CROSS_YEAR_PREFIX, "WHERE id = ?", (report_id,))
             self._insert_findings(con, report_id, findings)
         return len(findings)
 
     def delete(self, report_id: str) -> bool:
-        """Delete a report and everything attached to it; ``False`` when there was none."""
+        """Delete one version and everything attached to it (the report's next newest version,
+        if any, becomes current); ``False`` when there was none."""
         with self._write() as con:
-            return con.execute("DELETE FROM reports WHERE id = ?", (report_id,)).rowcount > 0
+            r = con.execute("SELECT report_key, agency, year FROM reports WHERE id = ?", (report_id,)).fetchone()
+            if r is None:
+                return False
+            con.execute("DELETE FROM reports WHERE id = ?", (report_id,))
+            self._after_change(con, {r["report_key"]}, {(r["agency"], r["year"])})
+        return True
+
+    def choose_version(self, agency: str, year: int, pick: str | None = None) -> ReportRow:
+        """Answer from version *pick* (a report id or file name among :meth:`versions`) of
+        *agency*'s *year* report from now on; ``None`` goes back to the newest. Returns the
+        version now current. Raises ``KeyError`` when there is no such report or version."""
+        with self._write() as con:
+            keys = self._keys(con, agency, year)
+            if not keys:
+                raise KeyError(f"no report of {agency} {year} in the store")
+            if pick is None:
+                con.execute(f"UPDATE reports SET pinned = 0 WHERE report_key IN ({','.join('?' * len(keys))})", keys)
+                chosen_key = keys
+            else:
+                r = con.execute(f"SELECT id, report_key FROM reports WHERE report_key IN ({','.join('?' * len(keys))})"
+                                " AND (id = ? OR source = ?) ORDER BY seq DESC LIMIT 1", (*keys, pick, pick)).fetchone()
+                if r is None:
+                    raise KeyError(f"no version {pick!r} of {agency} {year} (see Store.versions)")
+                con.execute("UPDATE reports SET pinned = 0 WHERE report_key = ?", (r["report_key"],))
+                con.execute("UPDATE reports SET pinned = 1 WHERE id = ?", (r["id"],))
+                chosen_key = [r["report_key"]]
+            before = {self._current_agency_year(con, k) for k in chosen_key}
+            self._after_change(con, set(chosen_key), before)
+            current = con.execute("SELECT id FROM reports WHERE report_key = ? AND is_current = 1",
+                                  (chosen_key[0],)).fetchone()["id"]
+        got = self.get_report(current)
+        assert got is not None
+        got.text = None
+        return got
+
+    @staticmethod
+    def _keys(con: sqlite3.Connection, agency: str, year: int) -> list[str]:
+        """Keys of the reports of *agency* (the name of any version, or an alias) for *year*."""
+        rows = con.execute("SELECT DISTINCT report_key, agency, aliases FROM reports WHERE year = ?", (year,)).fetchall()
+        exact = sorted({r["report_key"] for r in rows if r["agency"] == agency})
+        return exact or sorted({r["report_key"] for r in rows
+                                if same_agency(r["agency"], agency, _json_list(r["aliases"]))
+                                or agency in _json_list(r["aliases"])})
 
     @staticmethod
     def _require(con: sqlite3.Connection, report_id: str) -> None:
@@ -387,7 +594,12 @@ class Store:
     _REPORT_COLS = ("id, source, path, content_hash, format, agency, aliases, year, published, template, title,"
                     " pages, encoding, warnings, agency_evidence, year_evidence, ingested_at,"
                     " (SELECT count(*) FROM cells c WHERE c.report_id = reports.id) AS n_cells,"
-                    " (SELECT count(*) FROM findings f WHERE f.report_id = reports.id) AS n_findings")
+                    " (SELECT count(*) FROM findings f WHERE f.report_id = reports.id) AS n_findings,"
+                    " report_key, is_current, pinned,"
+                    " (SELECT count(*) FROM reports v WHERE v.report_key = reports.report_key"
+                    "  AND v.seq <= reports.seq) AS version,"
+                    " (SELECT json_group_array(source) FROM (SELECT o.source FROM reports o WHERE"
+                    "  o.report_key = reports.report_key AND o.id != reports.id ORDER BY o.seq DESC)) AS other_versions")
 
     @staticmethod
     def _report_row(r: sqlite3.Row, text: str | None = None) -> ReportRow:
@@ -395,31 +607,55 @@ class Store:
         d.pop("text", None)
         d["aliases"] = _json_list(d["aliases"])
         d["warnings"] = _json_list(d["warnings"])
+        d["other_versions"] = _json_list(d["other_versions"])
+        d["is_current"], d["pinned"] = bool(d["is_current"]), bool(d["pinned"])
         return ReportRow(**d, text=text)
 
     def reports(self, agency: str | None = None, year: int | None = None,
                 source: str | None = None) -> list[ReportRow]:
-        """Stored reports (without text), ordered by agency, year, source; optional exact filters."""
-        where, args = _where({"agency": agency, "year": year, "source": source})
+        """The current version of each stored report (without text), ordered by agency, year,
+        source; optional exact filters (*source* also finds a report by an older version's file)."""
+        where, args = _where({"agency": agency, "year": year})
+        where = (where + " AND " if where else "WHERE ") + "is_current = 1"
+        if source is not None:
+            where += " AND report_key IN (SELECT report_key FROM reports WHERE source = ?)"
+            args.append(source)
         rows = self._con().execute(
             f"SELECT {self._REPORT_COLS} FROM reports {where} ORDER BY agency IS NULL, agency, year, source", args)
         return [self._report_row(r) for r in rows]
 
+    def versions(self, agency: str, year: int) -> list[ReportRow]:
+        """Every stored version of *agency*'s *year* report (*agency*: the name of any version,
+        or an alias), newest first; ``is_current`` marks the one answers use."""
+        con = self._con()
+        keys = self._keys(con, agency, year)
+        if not keys:
+            return []
+        rows = con.execute(f"SELECT {self._REPORT_COLS} FROM reports WHERE report_key IN"
+                           f" ({','.join('?' * len(keys))}) ORDER BY seq DESC", keys)
+        return [self._report_row(r) for r in rows]
+
     def get_report(self, report_id: str) -> ReportRow | None:
-        """One report with its full normalised text, or ``None``."""
+        """One report version (current or not) with its full normalised text, or ``None``."""
         r = self._con().execute(f"SELECT {self._REPORT_COLS}, text FROM reports WHERE id = ?", (report_id,)).fetchone()
         return None if r is None else self._report_row(r, text=r["text"])
 
     def counts(self) -> dict[str, int]:
-        """``{"reports": n, "cells": n, "findings": n}`` over the whole store."""
+        """``{"reports": n, "cells": n, "findings": n}`` over the current versions."""
         con = self._con()
-        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "cells", "findings")}
+        cur = "report_id IN (SELECT id FROM reports WHERE is_current = 1)"
+        return {"reports": con.execute("SELECT count(*) FROM reports WHERE is_current = 1").fetchone()[0],
+                "cells": con.execute(f"SELECT count(*) FROM cells WHERE {cur}").fetchone()[0],
+                "findings": con.execute(f"SELECT count(*) FROM findings WHERE {cur}").fetchone()[0]}
 
     def cells(self, report_id: str | None = None, table: str | None = None, row_id: str | None = None,
               column_id: str | None = None, agency: str | None = None, year: int | None = None) -> list[StoredCell]:
-        """Cells with their report's source, agency, year and template; in report, then parse, order."""
+        """Cells with their report's source, agency, year and template; in report, then parse, order.
+        Without *report_id*: the cells of current versions only."""
         where, args = _where({"c.report_id": report_id, "c.table_name": table, "c.row_id": row_id,
                               "c.column_id": column_id, "r.agency": agency, "r.year": year})
+        if report_id is None:
+            where = (where + " AND " if where else "WHERE ") + "r.is_current = 1"
         rows = self._con().execute(
             'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
             ' c.value, c.value_type, c.raw, c.status, c.row_id, c.column_id, c."start", c."end", c.page,'
@@ -450,8 +686,11 @@ class Store:
         return out
 
     def findings(self, report_id: str | None = None) -> list[StoredFinding]:
-        """Findings, all or of one report, in the order they were stored."""
-        where, args = _where({"report_id": report_id})
+        """Findings of one report version, or of every current version, in the order they were stored."""
+        if report_id is None:
+            where, args = "WHERE report_id IN (SELECT id FROM reports WHERE is_current = 1)", []
+        else:
+            where, args = "WHERE report_id = ?", [report_id]
         rows = self._con().execute(
             'SELECT report_id, rule, severity, message, table_name, "row", "column", reported, computed'
             f" FROM findings {where} ORDER BY report_id, id", args)

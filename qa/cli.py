@@ -3,6 +3,7 @@
     gongkai ingest PATH... [--home DIR] [--no-progress] [--no-index]
     gongkai ingest --sample
     gongkai reports | check [--report SOURCE] | export [--format csv|xlsx] [--out FILE]
+    gongkai versions AGENCY YEAR [--use SOURCE|--newest]
     gongkai models install|verify
     gongkai ask "question" [--json] | eval FILE ... | ui [--host H] [--port P]
 
@@ -109,6 +110,28 @@ def cmd_reports(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_versions(args: argparse.Namespace) -> int:
+    """The stored versions of one report; ``--use`` picks the one answers use, ``--newest`` goes back."""
+    from ingest.store import Store
+
+    store = Store(_settings(args).db_path)
+    if args.use or args.newest:
+        try:
+            store.choose_version(args.agency, args.year, None if args.newest else args.use)
+        except KeyError as exc:
+            print(f"gongkai versions: {exc.args[0]}", file=sys.stderr)
+            return 2
+    versions = store.versions(args.agency, args.year)
+    if not versions:
+        print(f"gongkai versions: no report of {args.agency} {args.year} (see gongkai reports)", file=sys.stderr)
+        return 2
+    print(_table(("", "version", "source", "agency", "cells", "ingested", "id"),
+                 [("*" if v.is_current else "", f"{v.version}{' (chosen)' if v.pinned else ''}", v.source,
+                   v.agency, v.n_cells, v.ingested_at, v.id) for v in versions]))
+    print("* = the version answers use")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from ingest.store import Store
 
@@ -212,6 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("check", parents=[home], help="validation findings per report")
     s.add_argument("--report", metavar="SOURCE", help="only the report with this source file name")
     s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("versions", parents=[home], help="the stored versions of one report; choose one")
+    s.add_argument("agency")
+    s.add_argument("year", type=int)
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--use", metavar="SOURCE|ID", help="answer from this version from now on")
+    g.add_argument("--newest", action="store_true", help="answer from the newest version again")
+    s.set_defaults(func=cmd_versions)
 
     s = sub.add_parser("export", parents=[home], help="every table cell, one per row (CSV or XLSX)")
     s.add_argument("--format", choices=("csv", "xlsx"), help="default: from --out's suffix, else csv")

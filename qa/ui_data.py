@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.config import Settings
-from ingest.export import EXPORT_COLUMNS, TABLE_ORDER, sort_cells, table_frame, value_text
+from ingest.export import EXPORT_COLUMNS, TABLE_ORDER, csv_row, sort_cells, table_frame, value_text, xlsx_row
 from ingest.pipeline import FileResult, IngestSummary, ingest_paths
 from ingest.store import ReportRow, Store
 
@@ -76,7 +76,7 @@ def export_report(store: Store, report_id: str, fmt: str, out_dir: str | Path | 
             w = csv.writer(f)
             w.writerow(EXPORT_COLUMNS)
             for rec in records:
-                w.writerow(rec[:7] + [value_text(rec[7])] + rec[8:])
+                w.writerow(csv_row(rec[:7] + [value_text(rec[7])] + rec[8:]))
         return out
     if fmt != "xlsx":
         raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
@@ -89,16 +89,16 @@ def export_report(store: Store, report_id: str, fmt: str, out_dir: str | Path | 
     for table in report_tables(store, report_id):
         headers, rows = table_frame(store, report_id, table)
         ws = wb.create_sheet(R.table_name(table).replace(" ", "_")[:31])
-        ws.append(["", *headers[1:]])
+        ws.append(xlsx_row(ws, ["", *headers[1:]]))
         for row in rows:
-            ws.append(list(row))
+            ws.append(xlsx_row(ws, list(row)))
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.column_dimensions["A"].width = 48
     ws = wb.create_sheet("cells")
     ws.append(list(EXPORT_COLUMNS))
     for rec in records:
-        ws.append(rec)
+        ws.append(xlsx_row(ws, rec))
     wb.save(out)
     return out
 

@@ -590,6 +590,8 @@ def render_ingest(summary: Any) -> str:
             detail = f'<div class="gk-ingest-reason gk-warn-text">⚠ {esc(r.get("reason"))}</div>'
         elif r.get("status") != "unchanged":
             detail = f'<div class="gk-muted">{r.get("cells", 0)} 个单元格 cells · {r.get("findings", 0)} 条问题 findings</div>'
+        if r.get("note"):  # e.g. another version of a stored report
+            detail += f'<div class="gk-muted gk-ingest-note">{esc(r.get("note"))}</div>'
         seen.add(r.get("path"))
         items.append(f'<li class="gk-ingest-{esc(r.get("status"))}"><span class="gk-ingest-icon">{icon}</span>'
                      f'<div><b>{esc(_basename(r.get("path", "")))}</b> <span class="gk-muted">{esc(label)}</span>'

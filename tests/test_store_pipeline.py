@@ -160,19 +160,29 @@ def _changed_copy(src: Path, dest: Path) -> Path:
 
 
 def test_changed_file_with_same_name_replaces_its_rows(tmp_path: Path) -> None:
+    """New content under a known file name is the report's newest version; the old version is
+    kept (a reader that listed it can still read its rows) but no longer listed or counted."""
     settings = settings_for(tmp_path)
     f = tmp_path / "report.txt"
     shutil.copy(SEED_2021, f)
     assert ingest([f], settings).added == 1
     store = Store(settings.db_path)
     (old,) = store.reports()
+    old_rows = table_rows(store, old.id)
+    counts = store.counts()
 
     _changed_copy(SEED_2021, f)
     summary = ingest([f], settings)
     assert (summary.replaced, summary.errors) == (1, [])
+    assert summary.notes == [(str(f), "new content under a stored file name: the previous content is kept as an "
+                                      "older version")]
     (new,) = store.reports()
     assert new.id != old.id and new.source == old.source == "report.txt"
-    assert table_rows(store, old.id) == {"lines": 0, "sections": 0, "cells": 0, "findings": 0}
+    assert (new.version, new.is_current, new.other_versions) == (2, True, ["report.txt"])
+    assert table_rows(store, old.id) == old_rows  # kept as version 1
+    assert not store.get_report(old.id).is_current
+    assert store.counts() == counts  # one report, its cells counted once
+    assert {c.report_id for c in store.cells()} == {new.id}
     assert table_rows(store, new.id)["lines"] == len(store.lines(new.id))
     assert store.get_report(new.id).text.endswith("12月31日止。")
 
@@ -249,8 +259,11 @@ def test_bad_inputs_get_one_line_each_and_the_rest_ingest(tmp_path: Path, monkey
     assert summary.files == 10 and summary.added == 3
 
     store = Store(settings.db_path)
-    by_source = {r.source: r for r in store.reports()}
+    (current,) = store.reports()  # three encodings of one report are three versions of it
+    by_source = {r.source: r for r in store.versions(current.agency, 2024)}
     assert set(by_source) == {"gbk.txt", "big5.txt", SEED_SIMPLIFIED.name}
+    assert current.source == SEED_SIMPLIFIED.name and current.other_versions == ["gbk.txt", "big5.txt"]
+    assert not [f for f in store.findings(current.id) if f.rule == "versions.differ"]  # same figures
     utf8, gbk, big5 = by_source[SEED_SIMPLIFIED.name], by_source["gbk.txt"], by_source["big5.txt"]
     assert gbk.encoding == "gb18030" and big5.encoding == "big5"
     assert store.get_report(gbk.id).text == store.get_report(utf8.id).text
@@ -317,7 +330,7 @@ def test_cross_year_checks_pair_consecutive_years(tmp_path: Path, monkeypatch) -
     assert not [f for f in store.findings(years[2025].id) if f.rule.startswith("cross_year.")]
 
     ingest([CORPUS / "pingtan-syq-2024.txt"], settings)  # fills the gap: 2024 and 2025 are checked now
-    assert len(calls) == 1 + 3, "the agency's pairs are redone: 2022→2023, 2023→2024, 2024→2025"
+    assert len(calls) == 1 + 2, "the pairs the new year touches are redone: 2023→2024, 2024→2025"
     for r in store.reports():
         cross = [f.rule for f in store.findings(r.id) if f.rule.startswith("cross_year.")]
         assert cross == ([] if r.year == 2022 else ["cross_year.carry"]), r.year

@@ -262,13 +262,16 @@ def test_upload_bad_and_good_files(settings, store, tmp_path):
     assert cleared is None
     reason = html.split("not-a-report.txt", 1)[1].split('<div class="gk-ingest-reason">', 1)[1].split("</div>", 1)[0]
     assert reason.strip()  # the refused file gets its one-line reason
+    assert not bad.exists()  # a refused upload is deleted
     assert "taian-copy.txt" in html and "新增 added" in html
-    assert store.counts()["reports"] == before + 1
+    assert f"another version of a stored report ({TAIAN})" in html  # the copy is a version of 泰安's report
+    assert store.counts()["reports"] == before  # … not a second report
     assert calls[0][0] == 0 and calls[-1][0] == (2, 2)
     stats, rows, pick, *_ = app.refresh_all("copy", None, store=store, export_dir=tmp_path)
-    assert f"<b>{before + 1}</b>" in stats and [r[3] for r in rows] == ["taian-copy.txt"]
+    assert f"<b>{before}</b>" in stats and [r[3] for r in rows] == ["taian-copy.txt"]  # the newest version
     assert pick["value"] in {v for _, v in pick["choices"]}
     store.delete(store.reports(source="taian-copy.txt")[0].id)
+    assert [r.source for r in store.reports(source=TAIAN)] == [TAIAN]  # the first version is current again
 
 
 @pytest.mark.skipif(not (CORPUS / "huaian-hongze-qu-2024.pdf").exists(), reason="corpus PDF not beside the checkout")
