@@ -369,6 +369,8 @@ def plan_hint(plan: QueryPlan, all_reports: list[ReportRow]) -> list[str]:
 
 def _with_plan(plan: QueryPlan, a: Answer, scope: Scope | None = None) -> Answer:
     notes = scope.notes if scope else plan.notes
+    if scope and len(scope.reports) <= 5:  # other versions of the reports used (republished, corrected)
+        notes = notes + _report_of_version_notes(plan, scope.reports)
     a.warnings = list(dict.fromkeys(notes + a.warnings))
     a.text += "\n" + _t(plan, "理解为:", "Understood as: ") + plan.describe()
     return a
@@ -417,7 +419,7 @@ def _value(plan: QueryPlan, store: Store, scope: Scope, src: _Cells) -> Answer:
     if len(figs) > 1:
         return _sum_or_series(plan, scope, src)
     f = figs[0]
-    notes = scope.notes + _report_of_version_notes(plan, [report])
+    notes = scope.notes
     who = _who(f, plan)
     label = f.measure.label(plan.lang)
     if not f.ok:
