@@ -275,6 +275,8 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
     else:
         years = sorted(plan.years.years)
     reports = [r for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year in years]
+    if not plan.subjects and plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS):
+        reports = [r for r in all_reports if r.year in years]  # every report, one whose agency is unknown too
     return Scope(units, years, reports, notes)
 
 
@@ -341,7 +343,9 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
             f"{', '.join(map(str, have))}."), K.NOT_FOUND), scope)
     if plan.op == Op.METADATA:
         return _metadata(plan, scope)
-    src = _Cells(store, scope.reports, plan.measures + ([plan.denominator] if plan.denominator else []))
+    extra = [plan.denominator] if plan.denominator else (
+        [d for d in (_default_denominator(plan.measures[0]),) if d] if op_needs_denominator(plan) else [])
+    src = _Cells(store, scope.reports, plan.measures + extra)
     op = plan.op
     if op == Op.VALUE:
         return _value(plan, store, scope, src)
@@ -354,6 +358,10 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
     if op in (Op.MAX, Op.MIN, Op.RANK):
         return _rank(plan, scope, src)
     return _with_plan(plan, Answer(plan.question, _t(plan, "无法回答这个问题。", "Cannot answer this."), K.NOT_FOUND), scope)
+
+
+def op_needs_denominator(plan: QueryPlan) -> bool:
+    return plan.op == Op.RATIO and bool(plan.measures)
 
 
 def plan_hint(plan: QueryPlan, all_reports: list[ReportRow]) -> list[str]:

@@ -103,13 +103,21 @@ def report_passages(store: Store, report: ReportRow, section_hint: int | None = 
     text = _join_wrapped_lines(full.text)
     sections = store.sections(report.id)
     out = []
-    pos = 0
-    for piece in _SENT_SPLIT.split(text):
-        start = text.find(piece, pos) if piece else pos
-        if not piece or not piece.strip():
+    # sentences never run across a section heading (a page collapsed to one line glues the last table
+    # row to the next section's first sentence)
+    cuts = sorted({0, len(text), *(s.start for s in sections if 0 < s.start < len(text))})
+    pieces: list[tuple[int, str]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        pos = a
+        for piece in _SENT_SPLIT.split(text[a:b]):
+            if piece:
+                pos = text.find(piece, pos, b)
+                pieces.append((pos, piece))
+                pos += len(piece)
+    for start, piece in pieces:
+        if not piece.strip():
             continue
         end = start + len(piece)
-        pos = end
         sec = next((s for s in reversed(sections) if s.start <= start), None)
         if section_hint is not None and (sec is None or sec.number != section_hint):
             continue
