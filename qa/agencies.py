@@ -45,6 +45,8 @@ def rules() -> Rules:
                  tuple(d.get("not_places", ())))
 
 
+RELATIVE_PLACE = "市区县省镇乡州"  # a name starting with one of these alone is relative ("市科委": this city's)
+
 # How a mention was matched, from most to least certain.
 HOW_ORDER = ("exact", "short", "abbreviation", "place", "region", "fuzzy")
 
@@ -58,6 +60,7 @@ class AgencyMatch:
     text: str
     agencies: tuple[str, ...]
     how: str = "exact"  # exact | short | abbreviation | place | region | fuzzy
+    region: tuple[str, ...] = ()  # a place mention: every agency of that place (for counting reports)
 
     @property
     def resolved(self) -> str | None:
@@ -125,7 +128,8 @@ def variants(name: str, aliases: list[str] | tuple[str, ...] = ()) -> dict[str, 
     def is_place(s: str) -> bool:
         return bool(R.place_re.fullmatch(s)) and not s.endswith(R.not_places)
 
-    aliases = [a for a in aliases if not is_place(a) or a == name]  # "平潭县" names a place: see _govs
+    # "平潭县" names a place (see AgencyIndex._govs); "市科委" / "区财政局" name *some* place's agency
+    aliases = [a for a in aliases if a == name or not (is_place(a) or a[:1] in RELATIVE_PLACE)]  # "平潭县" names a place: see _govs
     for n in {name, *aliases}:
         add(n, "exact")
     base = {name, *aliases}
@@ -212,7 +216,8 @@ class AgencyIndex:
                 if sub in self._variants:
                     continue
                 if sub in self._govs:  # a bare place names its government
-                    hits.append(AgencyMatch(i, j, sub, tuple(sorted(self._govs[sub])), "place"))
+                    hits.append(AgencyMatch(i, j, sub, tuple(sorted(self._govs[sub])), "place",
+                                            tuple(sorted(self._places.get(sub, set()) | self._govs[sub]))))
                     break
                 if sub in self._places:  # a place with no government of its own: every agency there
                     hits.append(AgencyMatch(i, j, sub, tuple(sorted(self._places[sub])), "region"))

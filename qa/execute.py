@@ -173,6 +173,7 @@ class Scope:
     reports: list[ReportRow]
     notes: list[str]
     problem: Answer | None = None
+    undated: list[ReportRow] = field(default_factory=list)  # reports of the units whose year is unknown
 
 
 def _group_match(kind: str, agency: str) -> bool:
@@ -208,12 +209,19 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
                     K.NOT_FOUND))
             units.append(Unit(s.mention, members))
             continue
+        if s.how == "incomplete":
+            return Scope([], [], [], notes, Answer(plan.question, _t(
+                plan, f"“{s.mention}”没有说明是哪个地方的机关,请写出地名(例如“上海市科委”)。",
+                f"“{s.mention}” does not say which place's agency it is; please name the place."), K.AMBIGUOUS))
         if s.how == "joined" and not s.agencies:
             return Scope([], [], [], notes, Answer(plan.question, _t(
                 plan, f"没有找到“{s.mention}”的报告(其中的地名与机关名不属于同一个已导入的机关)。",
                 f"No report from “{s.mention}” (its place and agency name do not belong to one ingested agency)."),
                 K.NOT_FOUND))
         cands = [a for a in s.agencies if a in by_agency]
+        if s.how == "place" and s.region and plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS):
+            units.append(Unit(s.mention, [a for a in s.region if a in by_agency]))  # "淮安的年报有几份"
+            continue
         if s.how == "region":
             if plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS, Op.SUM, Op.MAX, Op.MIN, Op.RANK, Op.SERIES):
                 units.append(Unit(s.mention, cands))  # "上海的年报有几份": every agency of that place
@@ -277,7 +285,10 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
     reports = [r for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year in years]
     if not plan.subjects and plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS):
         reports = [r for r in all_reports if r.year in years]  # every report, one whose agency is unknown too
-    return Scope(units, years, reports, notes)
+        undated = [r for r in all_reports if r.year is None]
+    else:
+        undated = [r for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year is None]
+    return Scope(units, years, reports, notes, undated=undated)
 
 
 def missing_years_answer(plan: QueryPlan, scope: Scope, all_reports: list[ReportRow]) -> Answer | None:
@@ -642,6 +653,12 @@ def _sum_or_series(plan: QueryPlan, scope: Scope, src: _Cells, force_series: boo
                    [w for _, f in ops for w in f.warnings])
         a.data = data
         return _with_plan(plan, a, scope)
+    if len(ops) == 1 and plan.years.mode == YearMode.LATEST and plan.op == Op.SUM and \
+            not any(s.is_group for s in plan.subjects) and len(plan.measures) == 1:
+        return _with_plan(plan, Answer(plan.question, _t(
+            plan, f"“合计”需要说明合计哪几年(或哪几个机关);只找到一个数:{listing}。请写明年份,例如“2023年和2024年”。",
+            f"A total needs the years (or agencies) to add up; only one figure was found: {listing}. "
+            f"Please name the years."), K.NOT_FOUND, None, None, _cite_all([f for _, f in ops])), scope)
     bad = [(lbl, f) for lbl, f in ops if not f.ok]
     if bad or missing:
         why = "; ".join(f"{lbl}: {f.problem}" for lbl, f in bad)
@@ -715,7 +732,15 @@ def _count(plan: QueryPlan, scope: Scope) -> Answer:
     reps = sorted(scope.reports, key=lambda r: (r.year or 0, r.agency or ""))
     listing = ("; " if plan.lang == "en" else ";").join(f"{r.agency} {r.year}" for r in reps)
     yrs = plan.years.describe(plan.lang) if plan.years.mode != YearMode.LATEST else _t(plan, "各年", "all years")
-    if plan.op == Op.COUNT:
+    undated = [r for r in scope.undated if r.id not in {x.id for x in reps}] if None not in scope.years else []
+    if plan.op == Op.COUNT and undated:
+        # a report whose year could not be read might belong to the year asked: no certain count
+        text = _t(plan, f"{yrs}可确认的报告{len(reps)}份:{listing}。另有{len(undated)}份报告未能识别年份"
+                        f"({'、'.join(r.source for r in undated)}),可能也属于该年,因此不给出确定的份数。",
+                  f"{len(reps)} report(s) confirmed ({yrs}): {listing}. {len(undated)} more report(s) have no readable "
+                  f"year ({', '.join(r.source for r in undated)}) and may belong here, so no certain count is given.")
+        a = Answer(plan.question, text, K.NOT_FOUND, None, None)
+    elif plan.op == Op.COUNT:
         text = _t(plan, f"{yrs}共有{len(reps)}份报告:{listing}。", f"{len(reps)} report(s) ({yrs}): {listing}.")
         a = Answer(plan.question, text, K.AGGREGATE, len(reps), "份")
     else:

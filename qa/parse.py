@@ -132,7 +132,9 @@ _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:-|–|—|~|～|至|到)\s*((
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)\s*(?:年度|年)?")
 # "23年", "23、24两年", "23和24年": two-digit years of this century, only where 年 follows the list
 _SHORT_YEARS = re.compile(r"(?<![\d.])([0-3]\d)(?:\s*年)?((?:\s*(?:、|,|，|和|与|及|至|到|-|–|~)\s*[0-3]\d(?:\s*年)?)*)(?=\s*(?:两|三|四)?年|年)")
-_RECENT = re.compile(r"(?:近|最近|过去|前)([0-9一二两三四五六七八九十]{1,2})(?:个)?年(?:度)?|(?:last|past) ([0-9]+|two|three|four|five) years", re.I)
+_RECENT = re.compile(r"(?:近|最近|过去|前|这|那)([0-9一二两三四五六七八九十]{1,2})(?:个)?年(?:度)?|"
+                     r"(?<![\d一二三四五六七八九十])(两|三|四|五)年(?!度?报告|报)|"
+                     r"(?:last|past) ([0-9]+|two|three|four|five) years", re.I)
 _ALL_YEARS = re.compile(r"历年(?:来)?|各年度?|所有年份|每一?年|逐年|all (?:the )?years|every year|over the years|each year", re.I)
 _PREV_YEAR = re.compile(r"(?:去年|上一年度?|上年度?|前一年|last year|previous year|the year before)(?!结转)", re.I)
 _EN_NUM = {"two": 2, "three": 3, "four": 4, "five": 5}
@@ -174,7 +176,7 @@ def _years(t: _Text) -> Years:
         texts.append(m.group(0))
         t.take(m.start(), m.end())
     for m in t.finditer(_RECENT):
-        n = _num(m.group(1) or m.group(2))
+        n = _num(m.group(1) or m.group(2) or m.group(3))
         mode = YearMode.RECENT
         texts.append(m.group(0))
         t.take(m.start(), m.end())
@@ -300,6 +302,20 @@ _KIND_OF = {"街道办事处": "街道", "街道办": "街道", "乡镇": "镇",
             "township": "镇", "townships": "镇", "bureau": "局", "bureaus": "局"}
 
 
+_PLACE_END = "市区县省镇乡州"
+
+
+def _incomplete(q: str, m):
+    """"市科委" / "区财政局": a place ending with no place name before it says *some* city's 科委 —
+    not which one. The mention is kept with no agency (never the one short name that happens to fit)."""
+    from .agencies import AgencyMatch
+
+    if m.how in ("short", "abbreviation") and m.start > 0 and q[m.start - 1] in _PLACE_END and (
+            m.start < 2 or not ("\u4e00" <= q[m.start - 2] <= "\u9fff")):
+        return AgencyMatch(m.start - 1, m.end, q[m.start - 1:m.end], (), "incomplete")
+    return m
+
+
 def _join_adjacent(matches: list) -> list:
     """Mentions written back to back are one name: "泰安市" + "发改局" is 泰安市's 发改局, which must
     exist — the agencies both parts fit, else none (never two agencies, never the wrong one)."""
@@ -323,11 +339,12 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
     t = _Text(q)
     # agencies first: their names may hold words that look like figures
     matches = _join_adjacent(agencies.find(q))
+    matches = [_incomplete(q, m) for m in matches]
     for m in matches:
         t.take(m.start, m.end)
     lang = detect_language(q, [(m.start, m.end) for m in matches])
     plan = QueryPlan(question, q, lang, Op.VALUE)
-    plan.subjects = [Subject(m.text, list(m.agencies), m.how) for m in matches]
+    plan.subjects = [Subject(m.text, list(m.agencies), m.how, region=list(m.region)) for m in matches]
     for m in matches:
         if m.how in ("short", "abbreviation", "place") and m.resolved and m.text != m.resolved:
             plan.notes.append(f"“{m.text}”理解为{m.resolved}" if lang == "zh" else f"“{m.text}” taken as {m.resolved}")
@@ -496,6 +513,7 @@ def _leftover(t: _Text, lang: str) -> list[str]:
         if len(core) >= 2:
             out.append(core)
     out += re.findall(r"\d+(?:\.\d+)?", s)  # a number nobody understood is never ignored
+    out += [c for c in re.findall(r"[两三四五六七八九十百千万]+", s) if c]  # nor one written in characters
     for w in re.findall(r"[A-Za-z][A-Za-z'-]*", s):
         lw = w.lower().strip("'")
         if lw not in W.filler_en and len(lw) > 1 and not lw.endswith("'s"):

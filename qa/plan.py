@@ -65,6 +65,7 @@ class Subject:
     how: str = ""  # exact | short | abbreviation | place | fuzzy | group | inherited
     group_kind: str | None = None  # 街道 / 镇 / 局 … for "所有街道办事处"
     group_all: bool = False  # every agency
+    region: list[str] = field(default_factory=list)  # a place mention: every agency of that place
 
     @property
     def is_group(self) -> bool:

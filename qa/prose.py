@@ -228,7 +228,7 @@ def extract(question: str, passages: list[Passage], drop: list[str], unit_hint: 
     nouns = required_nouns(terms)
     if nouns and not any(all(n in p.text for n in nouns) for p in passages):
         return ProseResult("", None, None, [], [], False)
-    kws = list(dict.fromkeys(nouns + keywords(question, drop)))
+    kws = list(dict.fromkeys([t for t in terms if len(t) >= 2] + nouns + keywords(question, drop)))
     quoted = quoted_terms(question)
     qgrams = _bigrams(re.sub(r"\d{4}年|多少|几|是|的", "", "".join(kws)))
     sentences: list[tuple[float, Passage, str]] = []
