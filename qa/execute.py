@@ -730,7 +730,8 @@ def _rank(plan: QueryPlan, scope: Scope, src: _Cells) -> Answer:
 
 def _count(plan: QueryPlan, scope: Scope) -> Answer:
     reps = sorted(scope.reports, key=lambda r: (r.year or 0, r.agency or ""))
-    listing = ("; " if plan.lang == "en" else ";").join(f"{r.agency} {r.year}" for r in reps)
+    unknown = _t(plan, "(机关未识别)", "(agency not identified)")
+    listing = ("; " if plan.lang == "en" else ";").join(f"{r.agency or unknown} {r.year or ''}".strip() for r in reps)
     yrs = plan.years.describe(plan.lang) if plan.years.mode != YearMode.LATEST else _t(plan, "各年", "all years")
     undated = [r for r in scope.undated if r.id not in {x.id for x in reps}] if None not in scope.years else []
     if plan.op == Op.COUNT and undated:

@@ -80,9 +80,12 @@ def detect_language(q: str, agency_spans: list[tuple[int, int]]) -> str:
     inside = set()
     for a, b in agency_spans:
         inside.update(range(a, b))
-    cjk = sum(1 for i, ch in enumerate(q) if "\u4e00" <= ch <= "\u9fff" and i not in inside)
+    outside = "".join(ch if i not in inside else " " for i, ch in enumerate(q))
+    runs = re.findall(r"[\u4e00-\u9fff]+", outside)
     latin = len(re.findall(r"[A-Za-z]{2,}", q))
-    return "en" if cjk == 0 and latin >= 2 else "zh"
+    # English words around at most one short Chinese name nobody matched ("How many … 沭阳县 receive …")
+    return "en" if latin >= 3 and (not runs or (len(runs) == 1 and len(runs[0]) <= 8)) or (not runs and latin >= 2) \
+        else "zh"
 
 
 class _Text:
@@ -98,11 +101,12 @@ class _Text:
 
     def take(self, a: int, b: int) -> None:
         """Claim q[a:b] — a Latin word is claimed whole ("disclos" claims "disclosed")."""
-        while a > 0 and a < b and self.q[a].isascii() and self.q[a].isalpha() and self.q[a - 1].isascii() \
-                and self.q[a - 1].isalpha():
+        def word(ch: str) -> bool:
+            return ch.isascii() and (ch.isalpha() or ch == "-")
+
+        while 0 < a < b and word(self.q[a]) and word(self.q[a - 1]):
             a -= 1
-        while 0 < b < len(self.q) and self.q[b - 1].isascii() and self.q[b - 1].isalpha() and self.q[b].isascii() \
-                and self.q[b].isalpha():
+        while 0 < b < len(self.q) and word(self.q[b - 1]) and word(self.q[b]):
             b += 1
         for i in range(a, b):
             self.chars[i] = _BLANK
@@ -206,7 +210,7 @@ def measure_by_id(mid: str) -> Measure:
     return _t3_measure(m)
 
 
-_T2_COL_LABEL = {"issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数", "made": "本年新制作数量",
+_T2_COL_LABEL = {"projects": "采购项目数量", "issued": "本年制发件数", "repealed": "本年废止件数", "in_force": "现行有效件数", "made": "本年新制作数量",
                  "published": "本年新公开数量", "total_public": "对外公开总数量", "decisions": "处理决定数量",
                  "last_year_items": "上一年项目数量", "change": "本年增/减", "amount": "金额"}
 
@@ -238,12 +242,12 @@ def _figures(t: _Text, lang: str) -> list[Measure]:
         for hit in t.finditer(re.compile(t2.zh + (f"|{t2.en}" if lang == "en" else ""), re.I)):
             col = None
             t.take(hit.start(), hit.end())
-            rest = t.open
+            near = t.open[hit.end(): hit.end() + 10]  # a column is named right after its row ("行政许可处理决定数量")
             for cid, pat in t2.columns.items():
-                cm = re.search(pat, rest)
+                cm = re.search(pat, near)
                 if cm:
                     col = cid
-                    t.take(cm.start(), cm.end())
+                    t.take(hit.end() + cm.start(), hit.end() + cm.end())
                     break
             if col is None and lang == "en":
                 col = _t2_column_en(t.q, t2)
@@ -261,6 +265,9 @@ def _figures(t: _Text, lang: str) -> list[Measure]:
             found.append(Measure(f"pre2019.{ind.id}", "统计表", ind.label_zh, ind.label_en, unit=ind.unit,
                                  span=(hit.start(), hit.end())))
             t.take(hit.start(), hit.end())
+    # "requests by letter … receive": a channel of the requests received, not a second figure
+    if any(m.id.startswith("pre2019.requests_") for m in found):
+        found = [m for m in found if m.id != "new"]
     # one figure named twice counts once
     found = list({m.id: m for m in sorted(found, key=lambda m: m.span or (0, 0), reverse=True)}.values())
     # a sub-row and its group both named ("因属于国家秘密不予公开"): the group only qualifies the sub-row
