@@ -30,6 +30,8 @@ class Rules:
     place_endings: tuple[str, ...]
     generic: frozenset[str]
     not_places: tuple[str, ...] = ()
+    confusions: dict[str, str] = field(default_factory=dict)  # character → the characters it is confused with
+    fuzzy_min_length: int = 6
 
     @property
     def place_re(self) -> re.Pattern[str]:
@@ -42,7 +44,9 @@ def rules() -> Rules:
     d = tomllib.loads(_RULES_FILE.read_text("utf-8"))
     return Rules(tuple((a, b) for a, b in d["abbreviations"]), tuple(d["government_suffixes"]),
                  tuple(d["droppable_suffixes"]), tuple(d["place_endings"]), frozenset(d["generic"]),
-                 tuple(d.get("not_places", ())))
+                 tuple(d.get("not_places", ())),
+                 {ch: g.replace(ch, "") for g in d.get("ocr_confusions", ()) for ch in g},
+                 int(d.get("fuzzy_min_length", 6)))
 
 
 RELATIVE_PLACE = "市区县省镇乡州"  # a name starting with one of these alone is relative ("市科委": this city's)
@@ -192,6 +196,11 @@ class AgencyIndex:
                 for f in place_forms(name):
                     self._govs.setdefault(f, set()).add(name)
         self._maxlen = max((len(v) for v in self._variants), default=0)
+        self._masked: dict[str, set[str]] = {}  # a long variant with one character masked → the variants
+        for v in self._variants:
+            if len(v) >= rules().fuzzy_min_length:
+                for k in range(len(v)):
+                    self._masked.setdefault(v[:k] + "\u0000" + v[k + 1:], set()).add(v)
 
     @property
     def names(self) -> list[str]:
@@ -243,30 +252,32 @@ class AgencyIndex:
         how = min((agencies[a] for a in names), key=HOW_ORDER.index)
         return AgencyMatch(start, j, q[start:j], tuple(sorted(names)), how)
 
-    def find_fuzzy(self, q: str, skip: list[tuple[int, int]] = ()) -> list[AgencyMatch]:
-        """Mentions with one character wrong (OCR: 沐阳县 for 沭阳县), outside the ``skip`` spans.
-        Only variants of ≥4 characters, or 3 ending in 县/区/市/镇/乡 with the first character wrong."""
-        taken = [False] * len(q)
-        for a, b in skip:
-            for k in range(a, b):
-                taken[k] = True
+    def _lookup(self, s: str) -> set[str]:
+        return set(self._variants.get(s, ())) | self._govs.get(s, set())
+
+    def find_fuzzy(self, q: str) -> list[AgencyMatch]:
+        """Mentions with one character wrong: a character OCR confuses (沐阳 for 沭阳) at any length,
+        any character in names of ≥ ``fuzzy_min_length``. Indexed lookups only — the cost does not
+        grow with the number of agencies."""
+        R = rules()
         out: list[AgencyMatch] = []
-        pool = {**{k: set(v) for k, v in self._govs.items()}, **{k: set(v) for k, v in self._variants.items()}}
-        for v, agencies in pool.items():
-            L = len(v)
-            if L < 3 or (L == 3 and v[-1] not in "县区市镇乡"):
-                continue
-            for i in range(len(q) - L + 1):
-                if any(taken[i:i + L]):
+        n = len(q)
+        for i in range(n):
+            for j in range(min(n, i + self._maxlen), i + 1, -1):
+                seg = q[i:j]
+                if "\u0000" in seg or "\n" in seg:
                     continue
-                seg = q[i:i + L]
-                if L == 3 and seg[1:] != v[1:]:
-                    continue
-                if seg[0] != v[0] and seg[1:] != v[1:] and L == 3:
-                    continue
-                diff = sum(1 for a, b in zip(v, seg) if a != b)
-                if diff == 1:
-                    out.append(AgencyMatch(i, i + L, seg, tuple(sorted(agencies)), "fuzzy"))
+                found: set[str] = set()
+                for k, ch in enumerate(seg):
+                    for alt in R.confusions.get(ch, ""):
+                        found |= self._lookup(seg[:k] + alt + seg[k + 1:])
+                if not found and len(seg) >= R.fuzzy_min_length:
+                    for k in range(len(seg)):
+                        for v in self._masked.get(seg[:k] + "\u0000" + seg[k + 1:], ()):
+                            found |= set(self._variants.get(v, ()))
+                if found:
+                    out.append(AgencyMatch(i, j, seg, tuple(sorted(found)), "fuzzy"))
+                    break
         return _select(out)
 
     def resolve(self, q: str) -> Resolution:
