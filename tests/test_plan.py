@@ -286,3 +286,36 @@ def test_a_model_plan_is_validated_and_never_carries_a_number():
                 '{"agencies": ["洪泽区"], "years": [2019], "measures": ["review.corrected"]}',  # year not asked
                 '{"unsupported": "改判"}', "not json", '{"agencies": ["洪泽区"], "op": "guess", "measures": []}'):
         assert validate(bad, plan, idx) is None, bad
+
+
+# ------------------------------------------------------------------------------------ safety classes
+def test_names_written_back_to_back_must_be_one_agency():
+    idx = AgencyIndex(NAMES)
+    p = parse("洪泽区发改局2024年予以公开多少件", idx)  # 洪泽区 has no 发改局 in NAMES
+    assert len(p.subjects) == 1 and p.subjects[0].agencies == [] and p.subjects[0].mention == "洪泽区发改局"
+    p = parse("临川市发改局2024年予以公开多少件", idx)
+    assert [s.agencies for s in p.subjects] == [["临川市发展和改革局"]]
+
+
+def test_a_name_after_a_bare_place_ending_is_incomplete():
+    p = parse("市科委2024年新收多少件", AgencyIndex(NAMES))
+    assert p.subjects[0].agencies == [] and p.subjects[0].how == "incomplete"
+
+
+def test_ocr_confusions_match_short_names_but_other_typos_do_not():
+    idx = AgencyIndex(NAMES)
+    assert [m.agencies for m in idx.find_fuzzy("沐阳2025年")] == [("沭阳县人民政府",)]
+    assert idx.find_fuzzy("洪择区2024年") == []  # 择 is not a character 泽 is confused with
+
+
+def test_unknown_agency_of_an_unnamed_place_gets_no_number(corpus):
+    for q in ("市科委2024年新收多少件？", "洪泽区发改局2024年予以公开多少件", "上海市财政局2025年新收多少件"):
+        a = ask(q, corpus)
+        assert a.value is None and a.kind in ("not_found", "ambiguous"), a.text
+
+
+def test_a_span_named_in_characters_is_read_or_refused(corpus):
+    a = ask("洪泽区这两年新收申请一共多少件？", corpus)
+    assert a.value == HZ23["table3"]["new"] + HZ24["table3"]["new"]
+    a = ask("洪泽区新收申请一共多少件？", corpus)  # a total of what span? one year is not a total
+    assert a.value is None
