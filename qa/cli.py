@@ -97,9 +97,9 @@ def _sample_paths(stack: contextlib.ExitStack) -> list[Path]:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from ingest.store import Store
+    from ingest.store import open_store
 
-    reports = Store(_settings(args).db_path).reports()
+    reports = open_store(_settings(args)).reports()
     if not reports:
         print("no reports ingested yet (gongkai ingest PATH, or gongkai ingest --sample)")
         return 0
@@ -112,9 +112,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     """The stored versions of one report; ``--use`` picks the one answers use, ``--newest`` goes back."""
-    from ingest.store import Store
+    from ingest.store import open_store
 
-    store = Store(_settings(args).db_path)
+    store = open_store(_settings(args))
     if args.use or args.newest:
         try:
             store.choose_version(args.agency, args.year, None if args.newest else args.use)
@@ -133,9 +133,9 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ingest.store import Store
+    from ingest.store import open_store
 
-    store = Store(_settings(args).db_path)
+    store = open_store(_settings(args))
     reports = store.reports(source=args.report) if args.report else store.reports()
     if args.report and not reports:
         print(f"gongkai check: no report with source {args.report!r} (see gongkai reports)", file=sys.stderr)
@@ -157,13 +157,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ingest.export import export_cells
-    from ingest.store import Store
+    from ingest.store import open_store
 
     fmt = args.format or ("xlsx" if args.out and args.out.suffix.lower() == ".xlsx" else "csv")
     if fmt == "xlsx" and args.out is None:
         print("gongkai export: --format xlsx needs --out FILE", file=sys.stderr)
         return 2
-    n = export_cells(Store(_settings(args).db_path), fmt, args.out)
+    n = export_cells(open_store(_settings(args)), fmt, args.out)
     if args.out is not None:
         print(f"{n} cells written to {args.out}", file=sys.stderr)
     return 0
