@@ -157,3 +157,19 @@ def backend(request, monkeypatch, tmp_path):
         yield b
     finally:
         b.drop()
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def stored_settings(request, tmp_path_factory, name: str, paths) -> "object":
+    """For a module-scoped fixture with ``params=BACKENDS``: a new store in that database holding
+    *paths* (ingested without embedding); returns its Settings (dropped after the module)."""
+    from ingest.pipeline import ingest_paths
+
+    b = Backend(request.param, request.getfixturevalue("pg_server") if request.param == "postgresql" else None)
+    request.addfinalizer(b.drop)
+    settings = b.settings(tmp_path_factory.mktemp(name))
+    summary = ingest_paths(paths, settings, progress=False)
+    assert not summary.errors, summary.errors
+    return settings
