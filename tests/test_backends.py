@@ -20,6 +20,7 @@ from conftest import ROOT, SAMPLE
 from ingest.migrations import MIGRATIONS
 from ingest.pipeline import ingest_paths
 from ingest.store import open_store
+from test_retrieval import chroma_server  # noqa: F401  (a fixture: a `chroma run` server for the test)
 
 TAIAN = SAMPLE / "003_67b517500533bac5.txt"  # 泰安市行政审批服务局 2024: 予以公开 1
 QUESTION = "泰安市行政审批服务局2024年予以公开的申请有几件？"
@@ -173,3 +174,34 @@ def test_a_postgres_store_an_older_program_left_upgrades_in_place(tmp_path: Path
     assert [c.value for c in store.cells(report_id="r1")] == [12]
     assert store.generation() == 1
     assert ingest_paths([TAIAN], settings, progress=False).added == 1 and store.generation() == 2
+
+
+@pytest.mark.slow
+def test_the_facts_store_and_a_chroma_server_serve_two_homes(tmp_path: Path, backend, chroma_server) -> None:
+    """The setup past one machine: the facts in the backend's store, the vectors in a Chroma
+    server. One app indexes what the store holds; another finds the same chunks through the
+    server (embedding nothing) and the same reports through the store."""
+    import dataclasses
+
+    from ingest.vectorstore import Embedder, VectorIndex
+    from qa.retrieval import HybridSearcher
+
+    from test_retrieval import FakeEncoder
+
+    first = dataclasses.replace(backend.settings(tmp_path / "home"), chroma_url=chroma_server,
+                                embedding_model="fake-bigram-64")
+    assert ingest_paths([SAMPLE], first, progress=False).added == 5
+    index = VectorIndex(first, embedder=Embedder(first, model=FakeEncoder()))
+    done = index.sync(progress=False)  # reads the reports through open_store: SQLite or PostgreSQL
+    assert done["indexed"] == done["reports"] == 5 and index.count() > 0
+    # another app process: on PostgreSQL it may be on another machine (another home folder);
+    # a SQLite store is a file, so it shares the home folder, but not the index objects or cache
+    second = dataclasses.replace(first, home=tmp_path / "other-home") if backend.name == "postgresql" else first
+    encoder = FakeEncoder()
+    other = VectorIndex(second, embedder=Embedder(second, model=encoder))
+    assert other.count() == index.count() and not second.chroma_path.exists()
+    assert other.sync(progress=False)["indexed"] == 0  # everything the store holds is indexed already
+    assert encoder.documents == 0
+    (taian,) = open_store(second).reports(source=TAIAN.name)
+    hits = HybridSearcher(second, embedder=other.embedder).search("予以公开", k=3, mode="dense", agency=taian.agency)
+    assert hits and {h.source for h in hits} == {TAIAN.name}
