@@ -349,6 +349,32 @@ def store_exists(settings: Any) -> bool:
     return bool(getattr(settings, "database_url", None)) or Path(settings.db_path).is_file()
 
 
+COPY_TABLES = ("reports", "lines", "sections", "cells", "findings")  # parents before children
+
+
+def copy_store(src: Store, dst: Store, batch: int = 5000) -> dict[str, int]:
+    """Copy every row of *src* into the empty store *dst* — SQLite to PostgreSQL or back — in
+    one transaction: every version, chosen version, line, cell (with its id, which citations
+    name) and finding. Returns rows copied per table. Raises :class:`StoreError` when *dst*
+    already holds reports or is *src*."""
+    if src.path == dst.path:
+        raise StoreError(f"{dst.path}: cannot copy a store onto itself")
+    out: dict[str, int] = {}
+    with src.snapshot(), dst._write() as con:
+        if con.execute("SELECT count(*) FROM reports").fetchone()[0]:
+            raise StoreError(f"{dst.path}: already holds reports; copy into an empty store")
+        for table in COPY_TABLES:
+            cur = src._con().execute(f"SELECT * FROM {table}")
+            cols = ", ".join('"%s"' % d[0] for d in cur.description)  # "start", "row": quoted
+            sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(cur.description))})"
+            out[table] = 0
+            while rows := cur.fetchmany(batch):
+                con.executemany(sql, [tuple(r) for r in rows])
+                out[table] += len(rows)
+        dst._after_copy(con)
+    return out
+
+
 def _report_cols(other_versions: str) -> str:
     return ("id, source, path, content_hash, format, agency, aliases, year, published, template, title,"
             " pages, encoding, warnings, agency_evidence, year_evidence, ingested_at,"
@@ -384,6 +410,9 @@ class Store:
     # -- connections
     def _con(self) -> Any:
         raise NotImplementedError
+
+    def _after_copy(self, con: Any) -> None:
+        """After :func:`copy_store` wrote rows with their ids (nothing to do on SQLite)."""
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""

@@ -126,6 +126,11 @@ class PostgresStore(Store):
             raise StoreError(f"{self.path}: not a usable gongkai database ({type(exc).__name__}: "
                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r})") from exc
 
+    def _after_copy(self, con: PgConnection) -> None:
+        for table in ("cells", "findings"):  # identity columns go on after the ids copied in
+            con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+                        " HAVING max(id) IS NOT NULL")
+
     def _con(self) -> PgConnection:
         con: PgConnection | None = getattr(self._local, "con", None)
         if con is None or con.raw.closed:

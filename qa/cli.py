@@ -169,6 +169,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_store(args: argparse.Namespace) -> int:
+    """Copy the store these settings name (e.g. ~/.gongkai's SQLite file) into another, empty one."""
+    from dataclasses import replace
+
+    from ingest.store import copy_store, open_store
+
+    src = _settings(args)
+    to = args.to if "://" in args.to else None
+    dst = replace(src, database_url=to) if to else replace(src.with_home(args.to), database_url=None)
+    if dst.store_location == src.store_location:
+        print("gongkai copy-store: --to names the store being copied", file=sys.stderr)
+        return 2
+    counts = copy_store(open_store(src), open_store(dst))
+    print(f"copied {src.store_location} → {dst.store_location}: "
+          + ", ".join(f"{n} {table}" for table, n in counts.items()))
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from ingest import model_install as mi
 
@@ -248,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("csv", "xlsx"), help="default: from --out's suffix, else csv")
     s.add_argument("--out", type=Path, metavar="FILE", help="output file (CSV default: standard output)")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("copy-store", parents=[home], help="copy the store into another, empty one (e.g. to PostgreSQL)")
+    s.add_argument("--to", required=True, metavar="URL|DIR", help="postgresql://… or a data folder (its SQLite file)")
+    s.set_defaults(func=cmd_copy_store)
 
     s = sub.add_parser("models", parents=[home], help="install or verify the embedding model")
     s.add_argument("action", choices=("install", "verify"))

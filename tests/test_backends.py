@@ -205,3 +205,53 @@ def test_the_facts_store_and_a_chroma_server_serve_two_homes(tmp_path: Path, bac
     (taian,) = open_store(second).reports(source=TAIAN.name)
     hits = HybridSearcher(second, embedder=other.embedder).search("予以公开", k=3, mode="dense", agency=taian.agency)
     assert hits and {h.source for h in hits} == {TAIAN.name}
+
+
+def _everything(store) -> dict:
+    """All a store holds, as plain data (ids included)."""
+    reports = store.reports()
+    versions = [v for r in reports if r.agency and r.year for v in store.versions(r.agency, r.year)]
+    ids = sorted({r.id for r in reports} | {v.id for v in versions})
+    return {"reports": reports, "versions": versions, "cells": [store.cells(report_id=i) for i in ids],
+            "findings": [store.findings(i) for i in ids], "lines": [store.lines(i) for i in ids],
+            "sections": [store.sections(i) for i in ids], "counts": store.counts()}
+
+
+def test_copy_store_moves_everything_and_the_copy_works_on(tmp_path: Path, backend, monkeypatch) -> None:
+    """``gongkai copy-store``: an existing SQLite home into the backend's store (PostgreSQL: the
+    way to move), with a chosen version and a finding added by hand; then back into SQLite."""
+    from dataclasses import replace
+
+    from ingest.config import load_settings
+    from ingest.models import Finding
+    from qa import answer
+    from qa.cli import main as cli
+
+    old = replace(load_settings(tmp_path / "old"), embed=False, database_url=None)
+    renamed = tmp_path / "taian-renamed.txt"
+    renamed.write_bytes(TAIAN.read_bytes() + b"\n")
+    assert ingest_paths([SAMPLE, renamed], old, progress=False).added == 6
+    src = open_store(old)
+    taian = src.choose_version(src.reports(source=TAIAN.name)[0].agency, 2024, TAIAN.name)
+    src.add_findings(taian.id, [Finding("prose.mismatch", "info", "正文与表格不一致")])
+
+    new = backend.settings(tmp_path / "new")
+    to = new.database_url or str(new.home)
+    monkeypatch.delenv("GONGKAI_DATABASE_URL", raising=False)  # the source: the SQLite file under --home
+    assert cli(["copy-store", "--home", str(old.home), "--to", to]) == 0
+    dst = open_store(new)
+    assert _everything(dst) == _everything(src)
+    assert cli(["copy-store", "--home", str(old.home), "--to", to]) == 1  # not into a store that holds reports
+    a, b = answer(QUESTION, settings=old), answer(QUESTION, settings=new)
+    assert (a.value, a.citations[0].cell_id, a.citations[0].source) == (b.value, b.citations[0].cell_id, TAIAN.name)
+
+    later = tmp_path / "taian-third.txt"
+    later.write_bytes(TAIAN.read_bytes() + b"\n\n")
+    assert ingest_paths([later], new, progress=False).added == 1  # ids go on after the copied ones
+    assert min(c.id for c in dst.cells(report_id=dst.versions(taian.agency, 2024)[0].id)) > max(
+        c.id for rid in [r.id for r in src.reports()] for c in src.cells(report_id=rid))
+    back = replace(load_settings(tmp_path / "back"), embed=False, database_url=None)
+    from ingest.store import copy_store
+
+    copy_store(dst, open_store(back))
+    assert _everything(open_store(back)) == _everything(dst)
