@@ -5,8 +5,9 @@ migrations, :func:`ingest.migrations.migrate_pg`), same SQL, same answers — fo
 processes, on one machine or several, sharing one store. What differs is kept here:
 
 * :class:`PgConnection` lets the store's SQL run unchanged: ``?`` parameters become psycopg's
-  ``%s``, rows answer to a column's name and position (as ``sqlite3.Row``), and it counts the
-  rows written (SQLite's ``total_changes``: a write that changed nothing leaves the generation).
+  ``%s``, rows answer to a column's name and position (as ``sqlite3.Row``), it counts the rows
+  written (SQLite's ``total_changes``: a write that changed nothing leaves the generation), and
+  a plain many-row ``INSERT`` (a report's lines, cells, findings) goes in as one ``COPY``.
 * Writers take turns: every write transaction first takes an advisory lock of the store
   (``pg_advisory_xact_lock``, keyed by the schema), so a save sees every save before it, as
   ``BEGIN IMMEDIATE`` gives on SQLite. Readers are never blocked.
@@ -26,6 +27,7 @@ from .migrations import PG_LOCK, migrate_pg
 from .store import Store, StoreError, _report_cols
 
 _DML = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.I)
+_PLAIN_INSERT = re.compile(r"INSERT INTO (?P<table>\w+) \((?P<cols>[^()]*)\) VALUES \((?:\?, )*\?\)")
 
 
 def _redact(url: str) -> str:
@@ -87,10 +89,17 @@ class PgConnection:
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> None:
         rows = [[_param(p) for p in params] for params in seq]
-        if rows:
-            with self.raw.cursor() as cur:
+        if not rows:
+            return
+        plain = _PLAIN_INSERT.fullmatch(sql)
+        with self.raw.cursor() as cur:
+            if plain:  # a save's lines and cells: COPY is several times faster than row-by-row INSERTs
+                with cur.copy(f"COPY {plain['table']} ({plain['cols']}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
                 cur.executemany(_sql(sql), rows)
-            self.total_changes += len(rows)
+        self.total_changes += len(rows)
 
     @property
     def in_transaction(self) -> bool:
