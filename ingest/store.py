@@ -452,6 +452,12 @@ class Store:
         a version chosen) and only then: what a cache of anything read from the store compares."""
         return self._con().execute("SELECT value FROM store_meta WHERE key = 'generation'").fetchone()[0]
 
+    def stamp(self) -> tuple:
+        """What a cache of anything read from the store compares: changes with every change
+        (:meth:`generation`) and when the store itself is replaced — a home folder wiped and
+        ingested again, a schema dropped and made again — where the generation starts over."""
+        return ("", self.generation())
+
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
         """Read several things from one consistent state of the store (this thread only): a
@@ -792,6 +798,9 @@ class SQLiteStore(Store):
 
     def _con(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is not None and not con.in_transaction and self._local.file != _file_id(self.path):
+            con.close()  # the file was deleted or replaced (a home folder wiped and ingested again)
+            con = None
         if con is None:
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             con.row_factory = sqlite3.Row
@@ -799,8 +808,24 @@ class SQLiteStore(Store):
             con.execute("PRAGMA busy_timeout = 30000")
             con.execute("PRAGMA journal_mode = WAL")
             con.execute("PRAGMA synchronous = NORMAL")
-            self._local.con = con
+            self._local.con, self._local.file = con, _file_id(self.path)
+            if getattr(self, "_migrated", None) not in (None, self._local.file):
+                migrate(con, self.path, StoreError)  # a new file under the old name
+            self._migrated = self._local.file
         return con
+
+
+    def stamp(self) -> tuple:
+        gen = self.generation()
+        return (self._local.file, gen)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _stored_cell(r: sqlite3.Row) -> StoredCell:

@@ -135,6 +135,10 @@ class PostgresStore(Store):
             raise StoreError(f"{self.path}: not a usable gongkai database ({type(exc).__name__}: "
                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r})") from exc
 
+    def stamp(self) -> tuple:
+        return tuple(self._con().execute("SELECT 'store_meta'::regclass::oid, value FROM store_meta"
+                                         " WHERE key = 'generation'").fetchone())
+
     def _after_copy(self, con: PgConnection) -> None:
         for table in ("cells", "findings"):  # identity columns go on after the ids copied in
             con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"

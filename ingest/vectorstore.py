@@ -379,7 +379,7 @@ def store_fingerprint(settings: Settings) -> str:
 
     if settings.database_url:  # a server store: its generation counter (one read)
         with open_store(settings) as store:
-            return f"g{store.generation()}:chunker{CHUNKER_VERSION}"
+            return f"{store.stamp()}:chunker{CHUNKER_VERSION}"
     if not settings.db_path.is_file():
         return "empty"
     con = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=30)

@@ -29,12 +29,12 @@ class Context:
     store: Store
     reports: list[ReportRow]
     agencies: AgencyIndex
-    stamp: int  # the store's generation when the reports were listed
+    stamp: tuple  # Store.stamp() when the reports were listed
 
     @classmethod
     def open(cls, settings: Settings, store: Store | None = None) -> "Context":
         store = store or open_store(settings)
-        stamp = store.generation()  # read first: a change after it is seen by the next check
+        stamp = store.stamp()  # read first: a change after it is seen by the next check
         reports = store.reports()
         entries: dict[str, list[str]] = {}
         for r in reports:
@@ -54,7 +54,7 @@ def get_context(settings: Settings) -> Context:
         if ctx is None or ctx.settings != settings:
             ctx = Context.open(settings)
             _contexts[key] = ctx
-        elif ctx.store.generation() != ctx.stamp:  # "has the store changed?": one read, on either database
+        elif ctx.store.stamp() != ctx.stamp:  # "has the store changed?": one read, on either database
             ctx = Context.open(settings, ctx.store)
             _contexts[key] = ctx
         return ctx

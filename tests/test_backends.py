@@ -255,3 +255,27 @@ def test_copy_store_moves_everything_and_the_copy_works_on(tmp_path: Path, backe
 
     copy_store(dst, open_store(back))
     assert _everything(open_store(back)) == _everything(dst)
+
+
+def test_answers_follow_a_store_wiped_and_made_again(tmp_path: Path, backend) -> None:
+    """A home folder deleted (SQLite) or a schema dropped and created (PostgreSQL), then another
+    report ingested: the generation starts over, yet answers see the new store, not the old."""
+    import shutil
+
+    import psycopg
+
+    from qa import answer
+
+    settings = backend.settings(tmp_path / "home")
+    ingest_paths([TAIAN], settings, progress=False)
+    assert answer(QUESTION, settings=settings).value == 1
+    if backend.name == "sqlite":
+        shutil.rmtree(settings.home)
+    else:
+        schema = backend.schemas[str(tmp_path / "home")]
+        with psycopg.connect(backend.admin_url, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA {schema} CASCADE")
+            con.execute(f"CREATE SCHEMA {schema}")
+    ingest_paths([SAMPLE / "001_2be89032dc741db1.txt"], settings, progress=False)  # 阿尔丁大街街道 2024
+    assert answer(QUESTION, settings=settings).kind == "not_found"
+    assert answer("阿尔丁大街街道2024年予以公开多少件？", settings=settings).value == 1
