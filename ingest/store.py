@@ -364,12 +364,10 @@ def copy_store(src: Store, dst: Store, batch: int = 5000) -> dict[str, int]:
         if con.execute("SELECT count(*) FROM reports").fetchone()[0]:
             raise StoreError(f"{dst.path}: already holds reports; copy into an empty store")
         for table in COPY_TABLES:
-            cur = src._con().execute(f"SELECT * FROM {table}")
-            cols = ", ".join('"%s"' % d[0] for d in cur.description)  # "start", "row": quoted
-            sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(cur.description))})"
             out[table] = 0
-            while rows := cur.fetchmany(batch):
-                con.executemany(sql, [tuple(r) for r in rows])
+            for names, rows in src._batches(f"SELECT * FROM {table}", batch):
+                cols = ", ".join('"%s"' % n for n in names)  # "start", "row": quoted
+                con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(names))})", rows)
                 out[table] += len(rows)
         dst._after_copy(con)
     return out
@@ -413,6 +411,13 @@ class Store:
 
     def _after_copy(self, con: Any) -> None:
         """After :func:`copy_store` wrote rows with their ids (nothing to do on SQLite)."""
+
+    def _batches(self, sql: str, size: int) -> Iterator[tuple[list[str], list[tuple]]]:
+        """*sql*'s column names and rows, *size* rows at a time (not all held at once)."""
+        cur = self._con().execute(sql)
+        names = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(size):
+            yield names, [tuple(r) for r in rows]
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""

@@ -144,6 +144,13 @@ class PostgresStore(Store):
             con.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
                         " HAVING max(id) IS NOT NULL")
 
+    def _batches(self, sql: str, size: int):
+        with self._con().raw.cursor(name="gongkai_batches") as cur:  # server-side: rows arrive as read
+            cur.execute(sql)
+            names = [d.name for d in cur.description]
+            while rows := cur.fetchmany(size):
+                yield names, [tuple(r) for r in rows]
+
     def _con(self) -> PgConnection:
         con: PgConnection | None = getattr(self._local, "con", None)
         if con is None or con.raw.closed:
