@@ -11,6 +11,8 @@ The same steps build and upgrade the PostgreSQL store (:mod:`ingest.store_pg`): 
 :class:`Dialect` adapts the few words the two disagree on — an ``INTEGER PRIMARY KEY`` is an
 identity column there, text sorts by code point (``COLLATE "C"``, as SQLite's ``BINARY``), and
 the steps run under an advisory lock instead of ``BEGIN IMMEDIATE``; ``user_version`` is SQLite's only.
+A step is ``fn(con, d)``: SQL both databases accept, DDL passed through ``d.ddl()``; the tests in
+``tests/test_backends.py`` and ``tests/test_faults.py`` run every step on both.
 """
 from __future__ import annotations
 
@@ -184,7 +186,7 @@ def m002_report_versions(con: sqlite3.Connection, d: Dialect) -> None:
 def m003_generation(con: sqlite3.Connection, d: Dialect) -> None:
     """A generation counter, raised by every write transaction that changed something
     (:meth:`ingest.store.Store.generation`): "has the store changed?" in one read."""
-    con.execute(d.ddl("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value BIGINT NOT NULL)"))
+    con.execute(d.ddl("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"))
     con.execute("INSERT INTO store_meta (key, value) VALUES ('generation', 1)")
 
 
