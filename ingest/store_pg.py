@@ -14,6 +14,9 @@ processes, on one machine or several, sharing one store. What differs is kept he
 * :meth:`Store.snapshot` is a ``REPEATABLE READ READ ONLY`` transaction.
 * The store lives in the connection's current schema (``public`` unless the URL says otherwise,
   e.g. ``?options=-csearch_path%3Dcity_a``): one database can hold several stores.
+* A connection the server dropped between two statements (a restart, a failover, an idle
+  timeout) is made again on the next statement; one lost inside a transaction raises, and the
+  transaction is rolled back as on any error.
 * Text may not hold NUL on PostgreSQL: a NUL in a stored string is kept as U+FFFD.
 """
 from __future__ import annotations
@@ -76,16 +79,34 @@ class PgConnection:
     does on SQLite) that runs the store's SQLite-flavoured SQL."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        self.url = url
+        self.raw = self._connect()
         self.total_changes = 0
 
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(self.url, autocommit=True, row_factory=_row_factory)
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        cur = self.raw.execute(_sql(sql), [_param(p) for p in params]) if params else self.raw.execute(sql)
+        import psycopg
+
+        idle = not self.in_transaction
+        try:
+            cur = self._execute(sql, params)
+        except psycopg.OperationalError:
+            if not (idle and self.raw.closed) or _DML.match(sql):
+                raise
+            # the server restarted or dropped the connection between two statements: nothing of a
+            # transaction is lost, so connect again and run the statement once more
+            self.raw = self._connect()
+            cur = self._execute(sql, params)
         if cur.rowcount and cur.rowcount > 0 and _DML.match(sql):
             self.total_changes += cur.rowcount
         return cur
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+        return self.raw.execute(_sql(sql), [_param(p) for p in params]) if params else self.raw.execute(sql)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> None:
         rows = [[_param(p) for p in params] for params in seq]

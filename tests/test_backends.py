@@ -279,3 +279,22 @@ def test_answers_follow_a_store_wiped_and_made_again(tmp_path: Path, backend) ->
     ingest_paths([SAMPLE / "001_2be89032dc741db1.txt"], settings, progress=False)  # 阿尔丁大街街道 2024
     assert answer(QUESTION, settings=settings).kind == "not_found"
     assert answer("阿尔丁大街街道2024年予以公开多少件？", settings=settings).value == 1
+
+
+def test_a_dropped_server_connection_is_made_again(tmp_path: Path, backend) -> None:
+    """A long-running app outlives a PostgreSQL restart: the next read connects again."""
+    if backend.name != "postgresql":
+        pytest.skip("a SQLite store is a file: there is no connection to lose")
+    import psycopg
+
+    from qa import answer
+
+    settings = backend.settings(tmp_path / "home")
+    ingest_paths([TAIAN], settings, progress=False)
+    assert answer(QUESTION, settings=settings).value == 1
+    with psycopg.connect(backend.admin_url, autocommit=True) as con:  # every connection of this test's store
+        con.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid != pg_backend_pid()"
+                    " AND query NOT ILIKE '%pg_stat_activity%' AND backend_type = 'client backend'"
+                    " AND datname = current_database()")
+    assert answer(QUESTION, settings=settings).value == 1
+    assert open_store(settings).counts()["reports"] == 1
