@@ -298,3 +298,34 @@ def test_a_dropped_server_connection_is_made_again(tmp_path: Path, backend) -> N
                     " AND datname = current_database()")
     assert answer(QUESTION, settings=settings).value == 1
     assert open_store(settings).counts()["reports"] == 1
+
+
+APP_START = textwrap.dedent("""
+    import sys
+    from dataclasses import replace
+    from ingest.config import load_settings
+    from qa import ui_data as D
+
+    D.ensure_sample(replace(load_settings(sys.argv[1]), embed=False))  # what the web UI does on start
+""")
+
+
+def test_two_web_apps_starting_on_an_empty_store_store_the_sample_once(tmp_path: Path, backend) -> None:
+    """Two UI processes start at once on an empty store: both ingest the bundled sample, the
+    store ends with each sample report once (one version), and the UI's views read it."""
+    from qa import answer
+    from qa import ui_data as D
+
+    settings = backend.settings(tmp_path / "home")
+    procs = [subprocess.Popen([sys.executable, "-c", APP_START, str(settings.home)], cwd=ROOT, env=env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [e for _, e in outs]
+    store = open_store(settings)
+    rows = D.report_rows(store)
+    assert len(rows) == 5 and store.counts()["reports"] == 5
+    assert all(r.version == 1 and r.other_versions == [] for r in store.reports())
+    (taian,) = store.reports(source=TAIAN.name)
+    assert "予以公开" in D.table_html(store, taian.id, "三")
+    a = answer(QUESTION, settings=settings)
+    assert a.value == 1 and TAIAN.name in D.source_view(store, a.citations[0])
