@@ -33,7 +33,7 @@ from typing import Any
 import gradio as gr
 
 from ingest.config import Settings, load_settings
-from ingest.store import Store
+from ingest.store import Store, open_store
 from qa import ui_data as D
 from qa import ui_render as R
 from qa.ui_style import CSS
@@ -469,7 +469,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
     into an empty store first, unless *ingest_sample* is false). *answer_fn* replaces ``qa.answer``
     (tests). Launch it with :func:`serve`, which adds the theme, CSS and script."""
     settings = settings or load_settings()
-    store = Store(settings.db_path)
+    store = open_store(settings)
     if ingest_sample:
         summary = D.ensure_sample(settings, store)
         if summary is not None:

@@ -7,7 +7,7 @@ if TYPE_CHECKING:
     from .pipeline import IngestSummary, ingest_paths
     from .store import Store
 
-_LAZY = {"ingest_paths": "pipeline", "IngestSummary": "pipeline", "Store": "store"}
+_LAZY = {"ingest_paths": "pipeline", "IngestSummary": "pipeline", "Store": "store", "open_store": "store"}
 __all__ = list(_LAZY)
 
 

@@ -5,6 +5,7 @@
 | home               | GONGKAI_HOME                 | ~/.gongkai                      |
 | embedding_model    | GONGKAI_EMBEDDING_MODEL      | embeddinggemma-300m (offline)   |
 | model_dir          | GONGKAI_MODEL_DIR            | ~/.cache/gongkai/models         |
+| database_url       | GONGKAI_DATABASE_URL         | (SQLite file under home)        |
 | chroma_url         | GONGKAI_CHROMA_URL           | (embedded store under home)     |
 | llm_base_url       | GONGKAI_LLM_BASE_URL         | (none: extractive answers)      |
 | llm_model          | GONGKAI_LLM_MODEL            |                                 |
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,10 +32,18 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     embed: bool = True  # fill the vector index during ingest
+    database_url: str | None = None  # postgresql://…: the facts on a PostgreSQL server (ingest.store_pg)
 
     @property
     def db_path(self) -> Path:
         return self.home / "gongkai.sqlite3"
+
+    @property
+    def store_location(self) -> str:
+        """Where the facts are, for keys and messages (a URL's password left out)."""
+        if not self.database_url:
+            return str(self.db_path)
+        return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", self.database_url)
 
     @property
     def chroma_path(self) -> Path:
@@ -59,4 +69,5 @@ def load_settings(home: str | os.PathLike | None = None) -> Settings:
         llm_model=env.get("GONGKAI_LLM_MODEL") or None,
         llm_api_key=env.get("GONGKAI_LLM_API_KEY") or None,
         embed=env.get("GONGKAI_EMBED", "1") not in ("0", "false", "no"),
+        database_url=env.get("GONGKAI_DATABASE_URL") or None,
     )

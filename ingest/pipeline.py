@@ -24,7 +24,7 @@ from .config import Settings
 from . import load
 from .load import SUPPORTED, LoadError
 from .models import ParsedReport
-from .store import Store
+from .store import Store, open_store
 
 #: Called after each file is stored, with the parsed report and "added" | "unchanged" | "replaced",
 #: when that file is the current version of its report (an older version is not passed on).
@@ -183,7 +183,7 @@ def ingest_paths(
     from tqdm import tqdm
 
     t0 = time.perf_counter()
-    store = store if store is not None else Store(settings.db_path)
+    store = store if store is not None else open_store(settings)
     summary = IngestSummary()
     files, summary.errors = expand_paths(paths)
     summary.files = len(files)

@@ -1,5 +1,11 @@
-"""The facts store: one SQLite file holding every ingested report, its lines, sections, cells and
-validation findings.
+"""The facts store: every ingested report, its lines, sections, cells and validation findings.
+
+One interface, :class:`Store`, with two databases behind it, chosen by :func:`open_store`:
+:class:`SQLiteStore` (the default: one file under the home folder) and
+:class:`ingest.store_pg.PostgresStore` (``GONGKAI_DATABASE_URL=postgresql://…``: several app
+processes on several machines share one store). Both run the SQL below (written once, with
+``?`` parameters) and the same migrations; only connecting, the start of a transaction and the
+few words the two disagree on differ.
 
 * **Reports and versions.** A report is identified by agency + year + template (the *report
   key*); each file stored for it is a *version* (its own row in ``reports``, with its file name,
@@ -20,9 +26,10 @@ validation findings.
   files it finished.
 * Cell values are stored as text with a type tag, so ``int``, ``Decimal`` and ``None`` (a blank
   cell, which is not 0) come back exactly as they went in.
-* Each thread gets its own connection (``threading.local``); the database runs in WAL mode, so
-  readers (the web UI) never block on a writer (ingest) and vice versa; :meth:`Store.snapshot`
-  gives a reader one consistent view across several calls.
+* Each thread gets its own connection (``threading.local``); readers (the web UI) never block on
+  a writer (ingest) and vice versa (SQLite in WAL mode; PostgreSQL's MVCC), writers take turns
+  (``BEGIN IMMEDIATE``; a PostgreSQL advisory lock per store); :meth:`Store.snapshot` gives a
+  reader one consistent view across several calls.
 * The schema is created and upgraded by ordered migrations (:mod:`ingest.migrations`, recorded in the
   ``schema_migrations`` table, as in simonw/llm's ``llm/migrations.py``): a store written by an
   older version of the program is upgraded in place when opened, without losing anything.
@@ -325,34 +332,92 @@ def _recheck_versions(con: sqlite3.Connection, key: str) -> None:
 
 
 # ------------------------------------------------------------------------------------ store
+def open_store(settings: Any) -> Store:
+    """The facts store *settings* name: PostgreSQL at ``settings.database_url`` when set, else
+    the SQLite file ``settings.db_path`` (created when missing). Either is upgraded in place."""
+    url = getattr(settings, "database_url", None)
+    if url:
+        from .store_pg import PostgresStore
+
+        return PostgresStore(url)
+    return SQLiteStore(settings.db_path)
+
+
+def store_exists(settings: Any) -> bool:
+    """Whether anything may have been stored yet (a server store always may; opening a missing
+    SQLite file would create it)."""
+    return bool(getattr(settings, "database_url", None)) or Path(settings.db_path).is_file()
+
+
+COPY_TABLES = ("reports", "lines", "sections", "cells", "findings")  # parents before children
+
+
+def copy_store(src: Store, dst: Store, batch: int = 5000) -> dict[str, int]:
+    """Copy every row of *src* into the empty store *dst* — SQLite to PostgreSQL or back — in
+    one transaction: every version, chosen version, line, cell (with its id, which citations
+    name) and finding. Returns rows copied per table. Raises :class:`StoreError` when *dst*
+    already holds reports or is *src*."""
+    if src.path == dst.path:
+        raise StoreError(f"{dst.path}: cannot copy a store onto itself")
+    out: dict[str, int] = {}
+    with src.snapshot(), dst._write() as con:
+        if con.execute("SELECT count(*) FROM reports").fetchone()[0]:
+            raise StoreError(f"{dst.path}: already holds reports; copy into an empty store")
+        for table in COPY_TABLES:
+            out[table] = 0
+            for names, rows in src._batches(f"SELECT * FROM {table}", batch):
+                cols = ", ".join('"%s"' % n for n in names)  # "start", "row": quoted
+                con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(names))})", rows)
+                out[table] += len(rows)
+        dst._after_copy(con)
+    return out
+
+
+def _report_cols(other_versions: str) -> str:
+    return ("id, source, path, content_hash, format, agency, aliases, year, published, template, title,"
+            " pages, encoding, warnings, agency_evidence, year_evidence, ingested_at,"
+            " (SELECT count(*) FROM cells c WHERE c.report_id = reports.id) AS n_cells,"
+            " (SELECT count(*) FROM findings f WHERE f.report_id = reports.id) AS n_findings,"
+            " report_key, is_current, pinned,"
+            " (SELECT count(*) FROM reports v WHERE v.report_key = reports.report_key"
+            "  AND v.seq <= reports.seq) AS version,"
+            f" {other_versions} AS other_versions")
+
+
 class Store:
-    """The SQLite facts store at *db_path* (created with its folder when missing, upgraded in
-    place when an older program wrote it).
+    """The facts store's interface, and everything in it both databases share (all the SQL of
+    saving and reading). A subclass says how to connect (:meth:`_con`, one connection per
+    thread), how a write transaction and a read snapshot begin, and how to list a report's other
+    versions as JSON. Get one with :func:`open_store` (or :meth:`Store.open`); ``Store(path)``
+    still opens the SQLite file at *path*.
 
     Safe to share between threads: every thread uses its own connection.
     """
 
-    def __init__(self, db_path: str | Path) -> None:
-        self.path = Path(db_path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        try:
-            migrate(self._con(), self.path, StoreError)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
+    _BEGIN_WRITE: tuple[str, ...]  # statements that start a write transaction (writers take turns)
+    _BEGIN_SNAPSHOT: str  # starts a read-only transaction that sees one state
+    _REPORT_COLS: str  # the columns of a ReportRow
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Store:
+        return super().__new__(SQLiteStore if cls is Store else cls)
+
+    @staticmethod
+    def open(settings: Any) -> Store:
+        return open_store(settings)
 
     # -- connections
-    def _con(self) -> sqlite3.Connection:
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            con.row_factory = sqlite3.Row
-            con.execute("PRAGMA foreign_keys = ON")
-            con.execute("PRAGMA busy_timeout = 30000")
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = NORMAL")
-            self._local.con = con
-        return con
+    def _con(self) -> Any:
+        raise NotImplementedError
+
+    def _after_copy(self, con: Any) -> None:
+        """After :func:`copy_store` wrote rows with their ids (nothing to do on SQLite)."""
+
+    def _batches(self, sql: str, size: int) -> Iterator[tuple[list[str], list[tuple]]]:
+        """*sql*'s column names and rows, *size* rows at a time (not all held at once)."""
+        cur = self._con().execute(sql)
+        names = [d[0] for d in cur.description]
+        while rows := cur.fetchmany(size):
+            yield names, [tuple(r) for r in rows]
 
     def close(self) -> None:
         """Close this thread's connection (others close when their threads end)."""
@@ -373,9 +438,12 @@ class Store:
         con = self._con()
         if con.in_transaction:
             raise StoreError("cannot write inside Store.snapshot() (it is a read-only view)")
-        con.execute("BEGIN IMMEDIATE")
-        changes = con.total_changes
+        begin, *then = self._BEGIN_WRITE
+        con.execute(begin)
         try:
+            for stmt in then:
+                con.execute(stmt)
+            changes = con.total_changes
             yield con
             if con.total_changes != changes:
                 con.execute("UPDATE store_meta SET value = value + 1 WHERE key = 'generation'")
@@ -389,6 +457,12 @@ class Store:
         a version chosen) and only then: what a cache of anything read from the store compares."""
         return self._con().execute("SELECT value FROM store_meta WHERE key = 'generation'").fetchone()[0]
 
+    def stamp(self) -> tuple:
+        """What a cache of anything read from the store compares: changes with every change
+        (:meth:`generation`) and when the store itself is replaced — a home folder wiped and
+        ingested again, a schema dropped and made again — where the generation starts over."""
+        return ("", self.generation())
+
     @contextmanager
     def snapshot(self) -> Iterator[Store]:
         """Read several things from one consistent state of the store (this thread only): a
@@ -398,7 +472,7 @@ class Store:
         if con.in_transaction:
             yield self
             return
-        con.execute("BEGIN")
+        con.execute(self._BEGIN_SNAPSHOT)
         con.execute("SELECT count(*) FROM reports").fetchone()  # the read snapshot starts here
         try:
             yield self
@@ -591,16 +665,6 @@ class Store:
             raise KeyError(f"no report {report_id!r} in the store")
 
     # -- reading
-    _REPORT_COLS = ("id, source, path, content_hash, format, agency, aliases, year, published, template, title,"
-                    " pages, encoding, warnings, agency_evidence, year_evidence, ingested_at,"
-                    " (SELECT count(*) FROM cells c WHERE c.report_id = reports.id) AS n_cells,"
-                    " (SELECT count(*) FROM findings f WHERE f.report_id = reports.id) AS n_findings,"
-                    " report_key, is_current, pinned,"
-                    " (SELECT count(*) FROM reports v WHERE v.report_key = reports.report_key"
-                    "  AND v.seq <= reports.seq) AS version,"
-                    " (SELECT json_group_array(source) FROM (SELECT o.source FROM reports o WHERE"
-                    "  o.report_key = reports.report_key AND o.id != reports.id ORDER BY o.seq DESC)) AS other_versions")
-
     @staticmethod
     def _report_row(r: sqlite3.Row, text: str | None = None) -> ReportRow:
         d = dict(r)
@@ -673,7 +737,7 @@ class Store:
         rq, tq = ",".join("?" * len(report_ids)), ",".join("?" * len(tables))
         row_filter, row_args = "", []
         if row_ids is not None:
-            row_filter = f" AND c.row_id IN ({','.join('?' * len(row_ids))})" if row_ids else " AND 0"
+            row_filter = f" AND c.row_id IN ({','.join('?' * len(row_ids))})" if row_ids else " AND 1 = 0"
             row_args = list(row_ids)
         rows = self._con().execute(
             'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
@@ -716,6 +780,57 @@ class Store:
             'SELECT number, title, "start", "end", page FROM sections WHERE report_id = ? ORDER BY "start"',
             (report_id,))
         return [Section(*r) for r in rows]
+
+
+class SQLiteStore(Store):
+    """The SQLite facts store at *db_path* (created with its folder when missing, upgraded in
+    place when an older program wrote it)."""
+
+    _BEGIN_WRITE = ("BEGIN IMMEDIATE",)
+    _BEGIN_SNAPSHOT = "BEGIN"
+    _REPORT_COLS = _report_cols(
+        "(SELECT json_group_array(source) FROM (SELECT o.source FROM reports o WHERE"
+        "  o.report_key = reports.report_key AND o.id != reports.id ORDER BY o.seq DESC))")
+
+    def __init__(self, db_path: str | Path) -> None:
+        self.path = Path(db_path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        try:
+            migrate(self._con(), self.path, StoreError)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
+
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is not None and not con.in_transaction and self._local.file != _file_id(self.path):
+            con.close()  # the file was deleted or replaced (a home folder wiped and ingested again)
+            con = None
+        if con is None:
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            con.row_factory = sqlite3.Row
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("PRAGMA busy_timeout = 30000")
+            con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = NORMAL")
+            self._local.con, self._local.file = con, _file_id(self.path)
+            if getattr(self, "_migrated", None) not in (None, self._local.file):
+                migrate(con, self.path, StoreError)  # a new file under the old name
+            self._migrated = self._local.file
+        return con
+
+
+    def stamp(self) -> tuple:
+        gen = self.generation()
+        return (self._local.file, gen)
+
+
+def _file_id(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _stored_cell(r: sqlite3.Row) -> StoredCell:

@@ -295,9 +295,9 @@ class VectorIndex:
     def sync(self, progress: bool | None = None) -> dict[str, int]:
         """Make the index match the facts store: index reports it lacks (or that an older chunker
         made), delete records of reports no longer stored. Returns counts."""
-        from .store import Store
+        from .store import open_store
 
-        store = Store(self.settings.db_path)
+        store = open_store(self.settings)
         stored = {r.id for r in store.reports()}
         have = self.report_ids()
         gone = have - stored
@@ -375,6 +375,11 @@ _CHUNK_CACHE: dict[tuple[str, str, str], list[Chunk]] = {}
 
 def store_fingerprint(settings: Settings) -> str:
     """Changes whenever a report is added, replaced or deleted in the facts store (cheap)."""
+    from .store import open_store
+
+    if settings.database_url:  # a server store: its generation counter (one read)
+        with open_store(settings) as store:
+            return f"{store.stamp()}:chunker{CHUNKER_VERSION}"
     if not settings.db_path.is_file():
         return "empty"
     con = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=30)
@@ -393,15 +398,15 @@ def store_fingerprint(settings: Settings) -> str:
 def all_chunks(settings: Settings) -> list[Chunk]:
     """Every chunk of every report in the facts store, made exactly as the index makes them
     (same ids and text). Needs neither the model nor Chroma. Chunks are cached per report."""
-    from .store import Store
+    from .store import open_store, store_exists
 
-    if not settings.db_path.is_file():
+    if not store_exists(settings):
         return []
-    store = Store(settings.db_path)
+    store = open_store(settings)
     out: list[Chunk] = []
     try:
         for r in store.reports():
-            key = (str(settings.db_path), r.id, r.ingested_at)
+            key = (settings.store_location, r.id, r.ingested_at)
             if key not in _CHUNK_CACHE:
                 parsed = parsed_from_store(store, r.id)
                 _CHUNK_CACHE[key] = make_chunks(parsed, r.id) if parsed is not None else []
@@ -413,12 +418,12 @@ def all_chunks(settings: Settings) -> list[Chunk]:
 
 def agency_names(settings: Settings) -> dict[str, str]:
     """``{name or alias: agency}`` for every stored report (for :func:`qa.retrieval.guess_filters`)."""
-    from .store import Store
+    from .store import open_store, store_exists
 
-    if not settings.db_path.is_file():
+    if not store_exists(settings):
         return {}
     out: dict[str, str] = {}
-    with Store(settings.db_path) as store:
+    with open_store(settings) as store:
         for r in store.reports():
             if r.agency:
                 out.setdefault(r.agency, r.agency)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from ingest.config import Settings, load_settings
-from ingest.store import ReportRow, Store
+from ingest.store import ReportRow, Store, open_store, store_exists
 
 from .agencies import AgencyIndex
 from .execute import execute
@@ -29,12 +29,12 @@ class Context:
     store: Store
     reports: list[ReportRow]
     agencies: AgencyIndex
-    stamp: tuple
+    stamp: tuple  # Store.stamp() when the reports were listed
 
     @classmethod
-    def open(cls, settings: Settings) -> "Context":
-        store = Store(settings.db_path)
-        stamp = _stamp(settings)
+    def open(cls, settings: Settings, store: Store | None = None) -> "Context":
+        store = store or open_store(settings)
+        stamp = store.stamp()  # read first: a change after it is seen by the next check
         reports = store.reports()
         entries: dict[str, list[str]] = {}
         for r in reports:
@@ -43,29 +43,19 @@ class Context:
         return cls(settings, store, reports, AgencyIndex(entries), stamp)
 
 
-def _stamp(settings: Settings) -> tuple:
-    """A cheap "has the store changed?": the database file and its write-ahead log, by size and time."""
-    out = []
-    for suffix in ("", "-wal"):
-        p = settings.db_path.with_name(settings.db_path.name + suffix)
-        try:
-            st = p.stat()
-            out.append((st.st_mtime_ns, st.st_size))
-        except FileNotFoundError:
-            out.append(None)
-    return tuple(out)
-
-
 _contexts: dict[str, Context] = {}
 _lock = threading.Lock()
 
 
 def get_context(settings: Settings) -> Context:
-    key = str(settings.db_path)
+    key = settings.store_location
     with _lock:
         ctx = _contexts.get(key)
-        if ctx is None or ctx.settings != settings or _stamp(settings) != ctx.stamp:
+        if ctx is None or ctx.settings != settings:
             ctx = Context.open(settings)
+            _contexts[key] = ctx
+        elif ctx.store.stamp() != ctx.stamp:  # "has the store changed?": one read, on either database
+            ctx = Context.open(settings, ctx.store)
             _contexts[key] = ctx
         return ctx
 
@@ -80,7 +70,7 @@ def answer(question: str, *, home: str | None = None, settings: Settings | None 
     question = (question or "").strip()
     if not question:
         return Answer(question, "请输入问题。/ Please ask a question.", AnswerKind.NOT_FOUND)
-    if not settings.db_path.exists():
+    if not store_exists(settings):
         return Answer(question, f"No reports have been ingested under {settings.home}. Run `gongkai ingest --sample` "
                                 f"or `gongkai ingest PATH`. / 尚未导入任何报告。", AnswerKind.NOT_FOUND)
     ctx = get_context(settings)

@@ -97,9 +97,9 @@ def _sample_paths(stack: contextlib.ExitStack) -> list[Path]:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from ingest.store import Store
+    from ingest.store import open_store
 
-    reports = Store(_settings(args).db_path).reports()
+    reports = open_store(_settings(args)).reports()
     if not reports:
         print("no reports ingested yet (gongkai ingest PATH, or gongkai ingest --sample)")
         return 0
@@ -112,9 +112,9 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 def cmd_versions(args: argparse.Namespace) -> int:
     """The stored versions of one report; ``--use`` picks the one answers use, ``--newest`` goes back."""
-    from ingest.store import Store
+    from ingest.store import open_store
 
-    store = Store(_settings(args).db_path)
+    store = open_store(_settings(args))
     if args.use or args.newest:
         try:
             store.choose_version(args.agency, args.year, None if args.newest else args.use)
@@ -133,9 +133,9 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ingest.store import Store
+    from ingest.store import open_store
 
-    store = Store(_settings(args).db_path)
+    store = open_store(_settings(args))
     reports = store.reports(source=args.report) if args.report else store.reports()
     if args.report and not reports:
         print(f"gongkai check: no report with source {args.report!r} (see gongkai reports)", file=sys.stderr)
@@ -157,15 +157,33 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ingest.export import export_cells
-    from ingest.store import Store
+    from ingest.store import open_store
 
     fmt = args.format or ("xlsx" if args.out and args.out.suffix.lower() == ".xlsx" else "csv")
     if fmt == "xlsx" and args.out is None:
         print("gongkai export: --format xlsx needs --out FILE", file=sys.stderr)
         return 2
-    n = export_cells(Store(_settings(args).db_path), fmt, args.out)
+    n = export_cells(open_store(_settings(args)), fmt, args.out)
     if args.out is not None:
         print(f"{n} cells written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_copy_store(args: argparse.Namespace) -> int:
+    """Copy the store these settings name (e.g. ~/.gongkai's SQLite file) into another, empty one."""
+    from dataclasses import replace
+
+    from ingest.store import copy_store, open_store
+
+    src = _settings(args)
+    to = args.to if "://" in args.to else None
+    dst = replace(src, database_url=to) if to else replace(src.with_home(args.to), database_url=None)
+    if dst.store_location == src.store_location:
+        print("gongkai copy-store: --to names the store being copied", file=sys.stderr)
+        return 2
+    counts = copy_store(open_store(src), open_store(dst))
+    print(f"copied {src.store_location} → {dst.store_location}: "
+          + ", ".join(f"{n} {table}" for table, n in counts.items()))
     return 0
 
 
@@ -248,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("csv", "xlsx"), help="default: from --out's suffix, else csv")
     s.add_argument("--out", type=Path, metavar="FILE", help="output file (CSV default: standard output)")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("copy-store", parents=[home], help="copy the store into another, empty one (e.g. to PostgreSQL)")
+    s.add_argument("--to", required=True, metavar="URL|DIR", help="postgresql://… or a data folder (its SQLite file)")
+    s.set_defaults(func=cmd_copy_store)
 
     s = sub.add_parser("models", parents=[home], help="install or verify the embedding model")
     s.add_argument("action", choices=("install", "verify"))

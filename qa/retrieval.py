@@ -311,7 +311,7 @@ class HybridSearcher:
         """The BM25 retriever over every stored chunk (rebuilt when the store changes)."""
         from ingest.vectorstore import all_chunks, store_fingerprint
 
-        key = str(self.settings.db_path)
+        key = self.settings.store_location
         fp = store_fingerprint(self.settings)
         cached = _BM25_CACHE.get(key)
         if cached is not None and cached[0] == fp:

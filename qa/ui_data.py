@@ -15,7 +15,7 @@ from typing import Any
 from ingest.config import Settings
 from ingest.export import EXPORT_COLUMNS, TABLE_ORDER, csv_row, sort_cells, table_frame, value_text, xlsx_row
 from ingest.pipeline import FileResult, IngestSummary, ingest_paths
-from ingest.store import ReportRow, Store
+from ingest.store import ReportRow, Store, open_store
 
 from . import ui_render as R
 
@@ -234,7 +234,7 @@ def index_hooks(settings: Settings) -> list[Callable]:
 
 def ensure_sample(settings: Settings, store: Store | None = None) -> IngestSummary | None:
     """Ingest the bundled sample when the store is empty; ``None`` when it was not."""
-    store = store or Store(settings.db_path)
+    store = store or open_store(settings)
     with _ingest_lock:
         if store.counts()["reports"]:
             return None

@@ -5,28 +5,22 @@ import json
 
 import pytest
 
-from ingest.config import load_settings
-from ingest.pipeline import ingest_paths
 
-from conftest import CORPUS, DEV_QUESTIONS, needs_corpus
+from conftest import BACKENDS, CORPUS, DEV_QUESTIONS, needs_corpus, stored_settings
 
 pytestmark = needs_corpus
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    h = tmp_path_factory.mktemp("home")
-    import dataclasses
-    settings = dataclasses.replace(load_settings(h), embed=False)
-    summary = ingest_paths([CORPUS], settings, progress=False)
-    assert not summary.errors, summary.errors
-    return str(h)
+@pytest.fixture(scope="module", params=BACKENDS)
+def home(request, tmp_path_factory):
+    """The corpus, stored once per database (SQLite, PostgreSQL): the same answers from each."""
+    return stored_settings(request, tmp_path_factory, "home", [CORPUS])
 
 
 def ask(q, home):
     from qa import answer
 
-    return answer(q, home=home)
+    return answer(q, settings=home)
 
 
 def _dev():

@@ -28,7 +28,7 @@ from ingest.config import load_settings
 from ingest.export import export_cells
 from ingest.pipeline import NO_TABLES, ingest_paths, parse_file
 from ingest.migrations import MIGRATIONS
-from ingest.store import Store, StoreError
+from ingest.store import Store, StoreError, open_store
 
 TAIAN = SAMPLE / "003_67b517500533bac5.txt"  # 泰安市行政审批服务局 2024
 ALDING = SAMPLE / "001_2be89032dc741db1.txt"  # 阿尔丁大街街道办事处 2024
@@ -37,8 +37,16 @@ SYQ = "平潭综合实验区"
 CARRY_ROW = "四、结转下年度继续办理0000000"  # 表三 row 四 of pingtan-syq-2024.txt: nothing carried forward
 
 
-def settings_for(tmp_path: Path):
+def settings_for(tmp_path: Path, backend=None):
+    """The settings of the store under *tmp_path* in *backend*'s database (conftest.Backend)."""
+    if backend is not None:
+        return backend.settings(tmp_path / "home")
     return replace(load_settings(tmp_path / "home"), embed=False)
+
+
+def store_at(home: str | Path) -> Store:
+    """The store a command-line run with ``--home HOME`` uses (GONGKAI_DATABASE_URL, if set, wins)."""
+    return open_store(replace(load_settings(home), embed=False))
 
 
 def ingest(paths, settings, **kw):
@@ -84,13 +92,13 @@ KILL_AFTER_STORE = textwrap.dedent("""
 
 
 @needs_corpus
-def test_cross_year_findings_survive_a_kill_after_the_second_year_is_stored(tmp_path: Path) -> None:
+def test_cross_year_findings_survive_a_kill_after_the_second_year_is_stored(tmp_path: Path, backend) -> None:
     d = tmp_path / "in"
     d.mkdir()
     files = [corrected_2024(d / "pingtan-syq-2024.txt"), Path(shutil.copy(CORPUS / "pingtan-syq-2025.txt", d))]
-    clean = settings_for(tmp_path / "clean")
+    clean = settings_for(tmp_path / "clean", backend)
     ingest(files, clean)
-    want = {f for f in finding_set(Store(clean.db_path)) if f[1].startswith("cross_year.")}
+    want = {f for f in finding_set(open_store(clean)) if f[1].startswith("cross_year.")}
     assert {(f[0], f[1], f[5], f[6], f[7]) for f in want} == {
         ("pingtan-syq-2025.txt", "cross_year.carry", "自然人", "0", "3"),
         ("pingtan-syq-2025.txt", "cross_year.carry", "总计", "0", "3")}
@@ -101,20 +109,20 @@ def test_cross_year_findings_survive_a_kill_after_the_second_year_is_stored(tmp_
     assert run.returncode == -signal.SIGKILL, run.stderr
     again = run_cli("ingest", *map(str, files), "--home", str(home), "--no-progress", "--no-index")
     assert again.returncode == 0 and "2 unchanged" in again.stdout, again.stdout + again.stderr
-    store = Store(home / "gongkai.sqlite3")
+    store = store_at(home)
     assert {f for f in finding_set(store) if f[1].startswith("cross_year.")} == want
-    assert finding_set(store) == finding_set(Store(clean.db_path))
+    assert finding_set(store) == finding_set(open_store(clean))
 
 
 @needs_corpus
-def test_cross_year_findings_follow_a_changed_year_in_the_same_save(tmp_path: Path) -> None:
+def test_cross_year_findings_follow_a_changed_year_in_the_same_save(tmp_path: Path, backend) -> None:
     """Replacing the earlier year's report redoes the later year's carry-over check at once."""
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     d = tmp_path / "in"
     d.mkdir()
     f24 = shutil.copy(CORPUS / "pingtan-syq-2024.txt", d / "syq-2024.txt")
     ingest([f24, CORPUS / "pingtan-syq-2025.txt"], settings)
-    store = Store(settings.db_path)
+    store = open_store(settings)
     assert not [f for f in store.findings() if f.rule.startswith("cross_year.")]
     store.save(*parse_file(corrected_2024(d / "syq-2024.txt")))  # the store alone, no pipeline run
     (y25,) = store.reports(agency=SYQ, year=2025)
@@ -122,15 +130,15 @@ def test_cross_year_findings_follow_a_changed_year_in_the_same_save(tmp_path: Pa
 
 
 # ------------------------------------------------------------------------------------ 2. versions
-def test_a_renamed_copy_with_one_more_newline_is_a_version_not_a_second_report(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_a_renamed_copy_with_one_more_newline_is_a_version_not_a_second_report(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     copy = tmp_path / "taian-renamed.txt"
     copy.write_bytes(TAIAN.read_bytes() + b"\n")
     summary = ingest([TAIAN, ALDING, copy], settings)
     assert (summary.added, summary.errors) == (3, [])
     assert summary.notes == [(str(copy), f"another version of a stored report ({TAIAN.name}); "
                                          "answers use this one (the newest)")]
-    store = Store(settings.db_path)
+    store = open_store(settings)
     reports = store.reports()
     assert len(reports) == 2 and store.counts()["reports"] == 2
     (taian,) = [r for r in reports if r.year == 2024 and "泰安" in (r.agency or "")]
@@ -162,26 +170,26 @@ def test_a_renamed_copy_with_one_more_newline_is_a_version_not_a_second_report(t
     assert store.generation() == generation + 1
 
 
-def test_another_report_under_a_stored_file_name_deletes_nothing(tmp_path: Path) -> None:
+def test_another_report_under_a_stored_file_name_deletes_nothing(tmp_path: Path, backend) -> None:
     """Two agencies' reports uploaded one after the other as 年报.txt: both are kept."""
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     f = tmp_path / "年报.txt"
     f.write_bytes(TAIAN.read_bytes())
     ingest([f], settings)
     f.write_bytes(ALDING.read_bytes())
     assert ingest([f], settings).added == 1
-    store = Store(settings.db_path)
+    store = open_store(settings)
     assert sorted(r.agency for r in store.reports(source="年报.txt")) == sorted(
         [parse_file(TAIAN)[0].meta.agency, parse_file(ALDING)[0].meta.agency])
     assert store.counts()["reports"] == 2 and all(r.n_cells for r in store.reports())
 
 
 @needs_corpus
-def test_corrected_version_records_each_differing_figure(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_corrected_version_records_each_differing_figure(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     fixed = corrected_2024(tmp_path / "pingtan-syq-2024-更正版.txt")
     ingest([CORPUS / "pingtan-syq-2024.txt", fixed], settings)
-    store = Store(settings.db_path)
+    store = open_store(settings)
     (cur,) = store.reports(agency=SYQ, year=2024)
     assert cur.source == fixed.name and cur.other_versions == ["pingtan-syq-2024.txt"]
     diffs = sorted(f.message for f in store.findings(cur.id) if f.rule == "versions.differ")
@@ -196,7 +204,7 @@ def test_corrected_version_records_each_differing_figure(tmp_path: Path) -> None
 
 
 @needs_corpus
-def test_cli_lists_and_chooses_versions(tmp_path: Path, capsys) -> None:
+def test_cli_lists_and_chooses_versions(tmp_path: Path, backend, capsys) -> None:
     from qa.cli import main as cli
 
     home = str(tmp_path / "h")
@@ -209,7 +217,7 @@ def test_cli_lists_and_chooses_versions(tmp_path: Path, capsys) -> None:
     assert cli(["versions", "福建省平潭综合实验区", "2013", "--use", "pingtan-syq-2013.html", "--home", home]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[3].startswith("*") and "(chosen)" in out[3] and "pingtan-syq-2013.html" in out[3]
-    assert [r.source for r in Store(Path(home) / "gongkai.sqlite3").reports()] == ["pingtan-syq-2013.html"]
+    assert [r.source for r in store_at(home).reports()] == ["pingtan-syq-2013.html"]
     assert cli(["versions", "平潭综合实验区", "2013", "--newest", "--home", home]) == 0
     assert capsys.readouterr().out.splitlines()[2].startswith("*")
     assert cli(["versions", "平潭综合实验区", "2013", "--use", "nope.txt", "--home", home]) == 2
@@ -218,13 +226,13 @@ def test_cli_lists_and_chooses_versions(tmp_path: Path, capsys) -> None:
 
 
 @needs_corpus
-def test_corpus_twins_are_one_report_with_two_versions(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_corpus_twins_are_one_report_with_two_versions(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     copy = tmp_path / "copy-of-hzs.txt"
     copy.write_bytes((CORPUS / "pingtan-hzs-2025.txt").read_bytes() + b"\n")
     summary = ingest([CORPUS, copy], settings)
     assert summary.errors == [] and summary.added == 41
-    store = Store(settings.db_path)
+    store = open_store(settings)
     assert store.counts()["reports"] == 37  # 41 files: three twins and one renamed copy are versions
     for agency, year, n in (("平潭综合实验区行政审批局", 2025, 3), (SYQ, 2013, 2), ("福建省平潭综合实验区", 2013, 2),
                             ("平潭县人民政府", 2011, 2)):
@@ -300,33 +308,30 @@ def test_a_home_written_by_the_old_schema_upgrades_in_place(tmp_path: Path) -> N
     assert store.save(*parse_file(fresh)) == "added" and store.counts()["reports"] == 3
 
 
-def test_a_store_from_a_newer_program_is_refused(tmp_path: Path) -> None:
-    db = tmp_path / "db.sqlite3"
-    Store(db).close()
-    con = sqlite3.connect(db)
-    con.execute("INSERT INTO schema_migrations VALUES ('m999_future', 'x')")
-    con.commit()
-    con.close()
+def test_a_store_from_a_newer_program_is_refused(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
+    with open_store(settings) as store:
+        store._con().execute("INSERT INTO schema_migrations VALUES (?, ?)", ("m999_future", "x"))
     with pytest.raises(StoreError, match="m999_future"):
-        Store(db)
+        open_store(settings)
 
 
 # ------------------------------------------------------------------------------------ 3. exports run no formulas
 EVIL = ["=1+2.txt", '=HYPERLINK("http-evil","click").txt', "@SUM(1+1).txt"]
 
 
-def test_exports_run_no_formulas(tmp_path: Path) -> None:
+def test_exports_run_no_formulas(tmp_path: Path, backend) -> None:
     from openpyxl import load_workbook
 
     from qa import ui_data as D
 
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     d = tmp_path / "in"
     d.mkdir()
     for name, seed in zip(EVIL, (TAIAN, ALDING, MASHANG)):
         shutil.copy(seed, d / name)
     assert ingest(sorted(d.iterdir()), settings).added == 3
-    store = Store(settings.db_path)
+    store = open_store(settings)
     n = store.counts()["cells"]
 
     out = tmp_path / "cells.csv"
@@ -419,13 +424,13 @@ def _version(i: int) -> bytes:
     return TAIAN.read_bytes() + f"\n本报告第{i}次更新。\n".encode()
 
 
-def test_a_reader_keeps_the_rows_it_listed_while_another_writer_replaces_them(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_a_reader_keeps_the_rows_it_listed_while_another_writer_replaces_them(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     f = tmp_path / "taian.txt"
     f.write_bytes(_version(0))
     ingest([f], settings)
-    reader = Store(settings.db_path)
-    writer = Store(settings.db_path)
+    reader = open_store(settings)
+    writer = open_store(settings)
     (listed,) = reader.reports(year=2024)
     f.write_bytes(_version(1))
     assert ingest([f], settings, store=writer).replaced == 1  # between the reader's two reads
@@ -444,10 +449,10 @@ def test_a_reader_keeps_the_rows_it_listed_while_another_writer_replaces_them(tm
     assert reader.reports(year=2024)[0].id != seen.id
 
 
-def test_answers_during_replacements_never_miss_the_report(tmp_path: Path) -> None:
+def test_answers_during_replacements_never_miss_the_report(tmp_path: Path, backend) -> None:
     from qa import answer
 
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     f = tmp_path / "taian.txt"
     f.write_bytes(_version(0))
     ingest([f], settings)
@@ -504,13 +509,13 @@ def test_truncated_pdf_gets_one_line_naming_the_file(tmp_path: Path) -> None:
         f"  {f}: corrupt PDF (PdfStreamError: Stream has ended unexpectedly)"]
 
 
-def test_a_report_without_tables_is_stored_with_a_word(tmp_path: Path) -> None:
+def test_a_report_without_tables_is_stored_with_a_word(tmp_path: Path, backend) -> None:
     lines = TAIAN.read_text("utf-8").splitlines()
     f = tmp_path / "prose-only.txt"
     f.write_text("\n".join(lines[: lines.index("二、主动公开政府信息情况")]) + "\n", "utf-8")
     run = run_cli("ingest", str(f), "--home", str(tmp_path / "h"), "--no-progress", "--no-index")
     assert run.returncode == 0 and "1 added" in run.stdout
     assert f"  {f}: {NO_TABLES}" in run.stdout.splitlines()
-    store = Store(tmp_path / "h" / "gongkai.sqlite3")
+    store = store_at(tmp_path / "h")
     (r,) = store.reports()
     assert r.year == 2024 and not [c for c in store.cells(report_id=r.id) if c.value is not None]

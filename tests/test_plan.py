@@ -5,7 +5,6 @@ code under test; derived ones (sums, differences, rates) are computed here from 
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import shutil
@@ -14,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.config import load_settings
 from ingest.pipeline import ingest_paths
 from qa.agencies import AgencyIndex
 from qa.parse import parse
 from qa.plan import Op, YearMode
 
-from conftest import CORPUS, SAMPLE, needs_corpus
+from conftest import BACKENDS, CORPUS, SAMPLE, needs_corpus, stored_settings
 
 CELLS = json.loads((Path(__file__).parent / "fixtures" / "expected_cells.json").read_text("utf-8"))
 HZ23, HZ24, HA24 = CELLS["huaian-hongze-qu-2023.pdf"], CELLS["huaian-hongze-qu-2024.pdf"], CELLS["huaian-shi-2024.pdf"]
@@ -28,30 +26,23 @@ TA24 = CELLS["003_67b517500533bac5.txt"]
 SYQ = {y: CELLS[f"pingtan-syq-{y}.txt"] for y in range(2018, 2026)}
 
 
-def _home(tmp_path_factory, name, paths):
-    h = tmp_path_factory.mktemp(name)
-    settings = dataclasses.replace(load_settings(h), embed=False)
-    summary = ingest_paths(paths, settings, progress=False)
-    assert not summary.errors, summary.errors
-    return str(h)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+@pytest.fixture(scope="module", params=BACKENDS)
+def corpus(request, tmp_path_factory):
+    """The corpus stored once per database (SQLite, PostgreSQL); its Settings."""
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}")
-    return _home(tmp_path_factory, "corpus", [CORPUS])
+    return stored_settings(request, tmp_path_factory, "corpus", [CORPUS])
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    return _home(tmp_path_factory, "sample", [SAMPLE])
+@pytest.fixture(scope="module", params=BACKENDS)
+def sample(request, tmp_path_factory):
+    return stored_settings(request, tmp_path_factory, "sample", [SAMPLE])
 
 
-def ask(q, home):
+def ask(q, settings):
     from qa import answer
 
-    return answer(q, home=home)
+    return answer(q, settings=settings)
 
 
 def pct(num, den):
@@ -225,7 +216,7 @@ def test_findings_are_stated_in_the_text(corpus):
 def test_follow_ups_inherit_what_they_lack(corpus):
     from qa import Conversation
 
-    c = Conversation(home=corpus)
+    c = Conversation(settings=corpus)
     assert c.ask("洪泽区2024年新收申请多少件？").value == HZ24["table3"]["new"]
     a = c.ask("那2023年呢？")
     assert a.value == HZ23["table3"]["new"] and "沿用上一问" in a.text
@@ -254,7 +245,7 @@ def test_an_english_question_is_answered_in_english(corpus):
 
 
 # ------------------------------------------------------------------------------------ renamed copy
-def test_a_renamed_copy_is_answered_under_its_new_name_only(tmp_path):
+def test_a_renamed_copy_is_answered_under_its_new_name_only(tmp_path, backend):
     src = (CORPUS / "003_67b517500533bac5.txt").read_text("utf-8") if CORPUS.is_dir() else None
     if src is None:
         pytest.skip("corpus not found")
@@ -262,12 +253,11 @@ def test_a_renamed_copy_is_answered_under_its_new_name_only(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "linchuan-fgj-2024.txt").write_text(copy, "utf-8")
     shutil.copy(SAMPLE / "001_2be89032dc741db1.txt", tmp_path / "in")
-    home = tmp_path / "home"
-    settings = dataclasses.replace(load_settings(home), embed=False)
+    settings = backend.settings(tmp_path / "home")
     ingest_paths([tmp_path / "in"], settings, progress=False)
-    a = ask("临川市发改局2024年不予公开多少件？", str(home))
+    a = ask("临川市发改局2024年不予公开多少件？", settings)
     assert a.value == TA24["table3"]["refused_total"] and "临川市发展和改革局" in a.text
-    assert ask("泰安市行政审批服务局2024年不予公开多少件？", str(home)).value is None
+    assert ask("泰安市行政审批服务局2024年不予公开多少件？", settings).value is None
 
 
 # ------------------------------------------------------------------------------------ model-proposed plans

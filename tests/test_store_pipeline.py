@@ -24,7 +24,7 @@ from ingest.export import EXPORT_COLUMNS, export_cells, table_frame
 from ingest.load import load_bytes
 from ingest.models import Cell, Finding, ParsedReport, ReportMeta, Section
 from ingest.pipeline import NOT_A_REPORT, ingest_paths, parse_file
-from ingest.store import Store
+from ingest.store import Store, open_store
 from ingest.templates import T3_COLUMNS, t3_rows
 from qa.cli import main as cli
 
@@ -36,7 +36,10 @@ SHORT_TEXT = "一、总体情况\n2024年,本机关共收到政府信息公开�
 NON_REPORT = "红烧肉的做法:五花肉切块,冷水下锅焯水,捞出沥干。\n锅中放少许油,下冰糖小火炒出糖色,放入肉块翻炒上色。\n加开水没过肉块,小火炖煮一小时,大火收汁即可。\n"
 
 
-def settings_for(tmp_path: Path):
+def settings_for(tmp_path: Path, backend=None):
+    """The settings of the store under *tmp_path* in *backend*'s database (conftest.Backend)."""
+    if backend is not None:
+        return backend.settings(tmp_path / "home")
     return replace(load_settings(tmp_path / "home"), embed=False)
 
 
@@ -76,9 +79,9 @@ def _synthetic(text: str, source: str = "synthetic.txt") -> ParsedReport:
     return ParsedReport(doc, meta, sections, cells, findings)
 
 
-def test_store_round_trips_values_lines_and_sections(tmp_path: Path) -> None:
+def test_store_round_trips_values_lines_and_sections(tmp_path: Path, backend) -> None:
     parsed = _synthetic("一、总体情况\n本年新收申请12件。\n二、主动公开 | 3 | 4\n")
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(settings_for(tmp_path, backend))
     assert store.save(parsed, ["测试街道", "测试街道办事处"]) == "added"
 
     got = store.cells(report_id=parsed.report_id)
@@ -105,9 +108,9 @@ def test_store_round_trips_values_lines_and_sections(tmp_path: Path) -> None:
     assert [f.to_finding() for f in store.findings(parsed.report_id)] == parsed.findings
 
 
-def test_cross_year_findings_are_replaced_not_appended(tmp_path: Path) -> None:
+def test_cross_year_findings_are_replaced_not_appended(tmp_path: Path, backend) -> None:
     parsed = _synthetic(SHORT_TEXT)
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(settings_for(tmp_path, backend))
     store.save(parsed)
     carry = Finding("cross_year.carry", "warning", "上年结转 ≠ 去年结转下年度")
     for _ in range(2):
@@ -122,9 +125,9 @@ def test_cross_year_findings_are_replaced_not_appended(tmp_path: Path) -> None:
     assert store.counts() == {"reports": 0, "cells": 0, "findings": 0}
 
 
-def test_store_is_readable_from_many_threads(tmp_path: Path) -> None:
+def test_store_is_readable_from_many_threads(tmp_path: Path, backend) -> None:
     parsed = _synthetic(SHORT_TEXT)
-    store = Store(tmp_path / "db.sqlite3")
+    store = open_store(settings_for(tmp_path, backend))
     store.save(parsed)
 
     def read(_: int) -> tuple[int, int, int]:
@@ -136,11 +139,11 @@ def test_store_is_readable_from_many_threads(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------ pipeline
-def test_reingesting_the_same_file_is_a_no_op(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_reingesting_the_same_file_is_a_no_op(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     first = ingest([SEED_2021], settings)
     assert (first.added, first.errors) == (1, [])
-    store = Store(settings.db_path)
+    store = open_store(settings)
     before = store.reports()
     counts = store.counts()
 
@@ -159,14 +162,14 @@ def _changed_copy(src: Path, dest: Path) -> Path:
     return dest
 
 
-def test_changed_file_with_same_name_replaces_its_rows(tmp_path: Path) -> None:
+def test_changed_file_with_same_name_replaces_its_rows(tmp_path: Path, backend) -> None:
     """New content under a known file name is the report's newest version; the old version is
     kept (a reader that listed it can still read its rows) but no longer listed or counted."""
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     f = tmp_path / "report.txt"
     shutil.copy(SEED_2021, f)
     assert ingest([f], settings).added == 1
-    store = Store(settings.db_path)
+    store = open_store(settings)
     (old,) = store.reports()
     old_rows = table_rows(store, old.id)
     counts = store.counts()
@@ -187,12 +190,12 @@ def test_changed_file_with_same_name_replaces_its_rows(tmp_path: Path) -> None:
     assert store.get_report(new.id).text.endswith("12月31日止。")
 
 
-def test_failed_replace_leaves_the_old_report_intact(tmp_path: Path, monkeypatch) -> None:
-    settings = settings_for(tmp_path)
+def test_failed_replace_leaves_the_old_report_intact(tmp_path: Path, backend, monkeypatch) -> None:
+    settings = settings_for(tmp_path, backend)
     f = tmp_path / "report.txt"
     shutil.copy(SEED_2021, f)
     ingest([f], settings)
-    store = Store(settings.db_path)
+    store = open_store(settings)
     (old,) = store.reports()
     old_rows = table_rows(store, old.id)
     old_cells = store.cells(report_id=old.id)
@@ -224,10 +227,10 @@ _BIG5_VARIANTS = str.maketrans("爲裏着羣啓衆", "為裡著群啟眾")  # Op
 
 
 @needs_corpus
-def test_bad_inputs_get_one_line_each_and_the_rest_ingest(tmp_path: Path, monkeypatch) -> None:
+def test_bad_inputs_get_one_line_each_and_the_rest_ingest(tmp_path: Path, backend, monkeypatch) -> None:
     from opencc import OpenCC
 
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     d = tmp_path / "in"
     d.mkdir()
     pdf = CORPUS / "huaian-hongze-qu-2024.pdf"
@@ -258,7 +261,7 @@ def test_bad_inputs_get_one_line_each_and_the_rest_ingest(tmp_path: Path, monkey
     assert all("\n" not in r for r in reasons.values())
     assert summary.files == 10 and summary.added == 3
 
-    store = Store(settings.db_path)
+    store = open_store(settings)
     (current,) = store.reports()  # three encodings of one report are three versions of it
     by_source = {r.source: r for r in store.versions(current.agency, 2024)}
     assert set(by_source) == {"gbk.txt", "big5.txt", SEED_SIMPLIFIED.name}
@@ -275,8 +278,8 @@ def test_bad_inputs_get_one_line_each_and_the_rest_ingest(tmp_path: Path, monkey
     assert "3 added" in rendered and f"{d / 'recipe.txt'}: {NOT_A_REPORT}" in rendered
 
 
-def test_hooks_run_after_store_and_a_failing_hook_costs_a_line(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_hooks_run_after_store_and_a_failing_hook_costs_a_line(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     seen: list[tuple[str, str]] = []
 
     def record(parsed: ParsedReport, status: str) -> None:
@@ -288,7 +291,7 @@ def test_hooks_run_after_store_and_a_failing_hook_costs_a_line(tmp_path: Path) -
     results = []
     summary = ingest([SEED_2021], settings, hooks=[record, broken_index], on_file=results.append)
     assert seen == [(SEED_2021.name, "added")]
-    assert summary.added == 1 and Store(settings.db_path).counts()["reports"] == 1
+    assert summary.added == 1 and open_store(settings).counts()["reports"] == 1
     assert summary.errors == [(str(SEED_2021), "stored, but broken_index failed (RuntimeError: index offline)")]
     assert [(r.status, r.report_id is not None) for r in results] == [("added", True)]
 
@@ -306,7 +309,7 @@ def test_parse_file_refuses_a_non_report(tmp_path: Path) -> None:
 
 
 @needs_corpus
-def test_cross_year_checks_pair_consecutive_years(tmp_path: Path, monkeypatch) -> None:
+def test_cross_year_checks_pair_consecutive_years(tmp_path: Path, backend, monkeypatch) -> None:
     from ingest import meta, validate
 
     real_meta = meta.extract_meta  # the same agency for every year, whatever the name-reader makes of it
@@ -318,11 +321,11 @@ def test_cross_year_checks_pair_consecutive_years(tmp_path: Path, monkeypatch) -
         return [Finding("cross_year.carry", "warning", f"{len(prev)} vs {len(cur)}")]
 
     monkeypatch.setattr(validate, "validate_cross_year", fake_cross_year)
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path, backend)
     files = [CORPUS / f"pingtan-syq-{y}.txt" for y in (2022, 2023, 2025)]
     summary = ingest(files, settings)
     assert summary.added == 3
-    store = Store(settings.db_path)
+    store = open_store(settings)
     years = {r.year: r for r in store.reports()}
     assert set(years) == {2022, 2023, 2025}
     assert len(calls) == 1, "only 2023 has a predecessor (2024 is missing)"
@@ -337,10 +340,10 @@ def test_cross_year_checks_pair_consecutive_years(tmp_path: Path, monkeypatch) -
 
 
 # ------------------------------------------------------------------------------------ export
-def test_export_csv_and_xlsx_have_one_row_per_cell(tmp_path: Path, capsysbinary) -> None:
-    settings = settings_for(tmp_path)
+def test_export_csv_and_xlsx_have_one_row_per_cell(tmp_path: Path, backend, capsysbinary) -> None:
+    settings = settings_for(tmp_path, backend)
     ingest([SAMPLE], settings)
-    store = Store(settings.db_path)
+    store = open_store(settings)
     require_cells(store)
     n = store.counts()["cells"]
 
@@ -370,10 +373,10 @@ def test_export_csv_and_xlsx_have_one_row_per_cell(tmp_path: Path, capsysbinary)
     assert tuple(sheet[0]) == EXPORT_COLUMNS and len(sheet) == n + 1
 
 
-def test_table_frame_follows_the_template(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path)
+def test_table_frame_follows_the_template(tmp_path: Path, backend) -> None:
+    settings = settings_for(tmp_path, backend)
     ingest([SEED_SIMPLIFIED], settings)
-    store = Store(settings.db_path)
+    store = open_store(settings)
     require_cells(store)
     (report,) = store.reports()
     headers, rows = table_frame(store, report.id, "三")
@@ -387,7 +390,7 @@ def test_table_frame_follows_the_template(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------ CLI
-def test_cli_exit_codes(tmp_path: Path, capsys) -> None:
+def test_cli_exit_codes(tmp_path: Path, backend, capsys) -> None:
     home = str(tmp_path / "home")
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
@@ -408,13 +411,14 @@ def test_cli_exit_codes(tmp_path: Path, capsys) -> None:
     assert cli(["check", "--home", home, "--report", "nope.txt"]) == 2
 
 
-def test_cli_home_from_environment(tmp_path: Path, monkeypatch) -> None:
+def test_cli_home_from_environment(tmp_path: Path, backend, monkeypatch) -> None:
     monkeypatch.setenv("GONGKAI_HOME", str(tmp_path / "envhome"))
     assert cli(["ingest", str(SEED_2021), "--no-progress", "--no-index"]) == 0
-    assert (tmp_path / "envhome" / "gongkai.sqlite3").is_file()
+    assert open_store(load_settings()).counts()["reports"] == 1
+    assert (tmp_path / "envhome" / "gongkai.sqlite3").is_file() == (backend.name == "sqlite")
 
 
-def test_cli_ask_prints_answer_and_json(tmp_path: Path, capsys) -> None:
+def test_cli_ask_prints_answer_and_json(tmp_path: Path, backend, capsys) -> None:
     home = str(tmp_path / "h")
     assert cli(["ingest", str(SAMPLE / "003_67b517500533bac5.txt"), "--no-progress", "--no-index", "--home", home]) == 0
     capsys.readouterr()
@@ -427,16 +431,16 @@ def test_cli_ask_prints_answer_and_json(tmp_path: Path, capsys) -> None:
     assert cli(["ask", "北京市海淀区2024年新收多少件？", "--home", home]) == 3  # not found
 
 
-def test_parallel_parse_gives_the_same_store_and_keeps_errors_per_file(tmp_path: Path) -> None:
+def test_parallel_parse_gives_the_same_store_and_keeps_errors_per_file(tmp_path: Path, backend) -> None:
     """Two worker processes (as `gongkai ingest` runs): same cells as one process; a bad file
     among good ones is reported on its own line."""
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
     files = [SAMPLE / "003_67b517500533bac5.txt", bad, SAMPLE / "000_17b09857f7c7bcdc.txt"]
-    one = ingest(files, replace(settings_for(tmp_path / "a")), workers=1)
-    two = ingest(files, replace(settings_for(tmp_path / "b")), workers=2)
+    one = ingest(files, replace(settings_for(tmp_path / "a", backend)), workers=1)
+    two = ingest(files, replace(settings_for(tmp_path / "b", backend)), workers=2)
     assert (one.added, two.added) == (2, 2)
     assert [p for p, _ in two.errors] == [str(bad)] and "empty" in two.errors[0][1]
     cells = lambda s: sorted((c.source, c.table, c.row_id, c.column_id, str(c.value))  # noqa: E731
-                             for c in Store(s.db_path).cells())
-    assert cells(settings_for(tmp_path / "a")) == cells(settings_for(tmp_path / "b"))
+                             for c in open_store(s).cells())
+    assert cells(settings_for(tmp_path / "a", backend)) == cells(settings_for(tmp_path / "b", backend))
