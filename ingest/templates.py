@@ -7,6 +7,7 @@ code base should spell out a row label. Sources: 国办公开办函〔2021〕30�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,57 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class Identity:
-    """``lhs`` (one id) must equal the sum of ``rhs`` (ids, with optional "-" prefix)."""
+    """Σ ``lhs`` must equal Σ ``rhs``, for every row (``each="row"``: the ids are column ids) or
+    for every column (``each="column"``: the ids are row ids) of ``table``.
+
+    Example: ``Identity("table3.row_sum", "三", ("total",), T3_PARTS, "row")`` is 总计 = 自然人 + …
+    + 其他 in each row of 表三. The parser uses these to choose among digit splits, validation to
+    report broken ones — one list, two readers.
+    """
 
     name: str
-    lhs: str
+    table: str
+    lhs: tuple[str, ...]
     rhs: tuple[str, ...]
+    each: str  # "row" | "column"
     description: str
+
+    def instances(self, rows: Iterable[str], cols: Iterable[str]) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
+        """(where, lhs cells, rhs cells) for every row or column; cells are (row_id, column_id)."""
+        out = []
+        for k in (rows if self.each == "row" else cols):
+            if self.each == "row":
+                out.append((k, [(k, c) for c in self.lhs], [(k, c) for c in self.rhs]))
+            else:
+                out.append((k, [(r, k) for r in self.lhs], [(r, k) for r in self.rhs]))
+        return out
+
+
+def check(lhs: Sequence, rhs: Sequence, blank_as_zero: bool = False) -> bool | None:
+    """True/False when the identity can be evaluated on these values, None when it cannot
+    (a missing value; a blank counts as 0 only with ``blank_as_zero``, and never on the left)."""
+    if any(v is None for v in lhs):
+        return None
+    if any(v is None for v in rhs):
+        if not blank_as_zero:
+            return None
+        rhs = [0 if v is None else v for v in rhs]
+    return sum(lhs) == sum(rhs)
+
+
+def row_predicate(identities: Sequence[Identity], cols: Sequence[str], blank_as_zero: bool = True):
+    """``accept(values)`` for one row's reading: every per-row identity that can be evaluated holds."""
+    idx = {c: i for i, c in enumerate(cols)}
+    per_row = [(tuple(idx[c] for c in i.lhs), tuple(idx[c] for c in i.rhs))
+               for i in identities if i.each == "row"]
+
+    def accept(values: tuple) -> bool:
+        for lh, rh in per_row:
+            if check([values[j] for j in lh], [values[j] for j in rh], blank_as_zero) is False:
+                return False
+        return True
+    accept.n_identities = len(per_row)  # type: ignore[attr-defined]
+    return accept
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,11 +164,13 @@ def t3_outcome_rows(template: str) -> tuple[str, ...]:
 
 
 def t3_identities(template: str) -> tuple[Identity, ...]:
-    """Column identities of table 三 (each applies to every column)."""
+    """Table 三: the row sum (each row) and the two column identities (each column)."""
     return (
-        Identity("table3.balance", "new+carried_over", ("total", "carried_forward"),
+        Identity("table3.row_sum", "三", ("total",), T3_PARTS, "row",
+                 "总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他"),
+        Identity("table3.balance", "三", ("new", "carried_over"), ("total", "carried_forward"), "column",
                  "一 + 二 = 三(七)总计 + 四 (the table's own header)"),
-        Identity("table3.outcomes", "total", t3_outcome_rows(template),
+        Identity("table3.outcomes", "三", ("total",), t3_outcome_rows(template), "column",
                  "(七)总计 = (一)+(二)+Σ(三)+Σ(四)+Σ(五)+Σ(六)"),
     )
 
@@ -152,6 +200,19 @@ def t4_columns() -> list[tuple[str, str, str, str]]:
         for r in T4_RESULTS:
             out.append((g.id, r.id, f"{g.label}/{r.label}", f"{g.id}.{r.id}"))
     return out
+
+
+def t4_identities() -> tuple[Identity, ...]:
+    """Table 四 (one row, ``appeals``): each group's 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
+    return tuple(
+        Identity("table4.group_total", "四", (f"{g.id}.total",),
+                 tuple(f"{g.id}.{r.id}" for r in T4_RESULTS[:-1]), "row",
+                 f"{g.label}: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结")
+        for g in T4_GROUPS)
+
+
+def t4_column_ids() -> tuple[str, ...]:
+    return tuple(c[3] for c in t4_columns())
 
 
 # ---------------------------------------------------------------------------------------------
