@@ -129,7 +129,7 @@ def extract_meta(doc: LoadedDocument) -> ReportMeta:
 
 
 # Field labels of page metadata that get glued to the value ("名称沭阳县发展和改革局").
-_FIELD_LABELS = re.compile(r"^(?:发布机构|发文机关|发布单位|来源单位|信息来源|文章来源|来源|所属机构|机构名称|名称|单位)[::]?")
+_FIELD_LABELS = re.compile(r"^(?:发布机构|发文机关|发布单位|来源单位|信息来源|文章来源|来源|所属机构|机构名称|名称|单位)[:\uff1a]?")
 _TAIL_DATE = re.compile(r"\s*(?:19|20)\d{2}年\d{1,2}月\d{1,2}日\s*$")
 
 
