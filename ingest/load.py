@@ -116,7 +116,8 @@ def _text_pieces(text: str) -> list[_Piece]:
             if row is not None:
                 pieces.append(_row_piece(row))
                 row = None
-            pieces.append(_Piece(ln))
+            cells = _split_pipe_row(ln)
+            pieces.append(_row_piece(cells) if cells is not None and len(cells) >= 2 and s != "|" else _Piece(ln))
         if row is not None:
             pieces.append(_row_piece(row))
         return pieces

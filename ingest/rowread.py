@@ -107,6 +107,13 @@ def read_row(tokens: list[Tok], shape: RowShape, text: str | None = None) -> Row
             tokens = tokens[:-1]
         if len(tokens) == n:
             vals = tuple(None if t.kind == "blank" else parse_number(t.text) for t in tokens)
+            if tokens[0].kind == "blank" and tokens[0].text == "" and tokens[-1].kind != "blank":
+                # a leading empty cell may be the label column's filler, with the row's last
+                # (blank) cell lost at the end of a pipe line: both positions are readings
+                shifted = vals[1:] + (None,)
+                both = [v for v in (vals, shifted) if _ok(shape, v)] or [vals, shifted]
+                return RowReading(both, tokens, "cells", True, len(both) == 1,
+                                  ["a leading empty cell: label filler or a blank first cell"])
             return RowReading([vals], tokens, "cells", _ok(shape, vals), True)
         nums = [t for t in tokens if t.kind == "num"]
         if len(nums) == n:

@@ -609,7 +609,8 @@ def parse_table2(doc: LoadedDocument, region: tuple[int, int], template: str) ->
             cells.append(Cell(table="二", row=f"{spec.item}/{spec.label}", column=col.label, value=v,
                               raw=tok.text if tok is not None and len(vals_toks) == ncols else " ".join(texts),
                               status=status, row_id=spec.id, column_id=col.id,
-                              start=tok.start if tok else None, end=tok.end if tok else None,
+                              start=tok.start if tok else None,
+                              end=(tok.end if len(vals_toks) == ncols else vals_toks[-1].end) if tok else None,
                               page=tok.page if tok else None, line_no=tok.line_no if tok else None, note=note))
     return cells, findings
 
@@ -627,22 +628,21 @@ def _more_specific_row(spec: T.T2Row, g: Group, specs) -> bool:
 
 
 def _prefer_by_prose(cands: list[tuple], spec: T.T2Row, prose: str) -> list[tuple]:
-    """Keep the readings whose figures the report's prose states next to the row's name."""
-    scores = []
-    for c in cands:
-        s = 0
-        for v in c:
-            if v is None:
-                continue
-            pat = re.compile(rf"(?:{'|'.join(map(re.escape, spec.keys))})[^。;]{{0,12}}?(?<![\d.]){re.escape(str(v))}(?![\d.])|"
-                             rf"(?<!\d){re.escape(str(v))}件?(?:[^。;\d]{{0,6}})(?:{'|'.join(map(re.escape, spec.keys))})")
-            if pat.search(prose):
-                s += 1
-        scores.append(s)
-    best = max(scores)
-    if best == 0:
-        return cands
-    return [c for c, s in zip(cands, scores) if s == best]
+    """Keep the readings that agree with what the prose states about one *column* of the row:
+    "新制发规范性文件3件" → 本年制发件数 = 3 (a bare figure near the row's name decides nothing)."""
+    row = "|".join(map(re.escape, spec.keys))
+    kept = cands
+    for ci, col in enumerate(spec.columns):
+        if not col.keys:
+            continue
+        ck = "|".join(map(re.escape, col.keys))
+        pat = re.compile(rf"(?:{ck})[^。;；,，\d]{{0,6}}?(?:{row})[^。;；,，\d]{{0,4}}?(?<![\d.])(\d+)(?:件|个|项|起|条)|"
+                         rf"(?:{row})[^。;；,，\d]{{0,4}}?(?:{ck})[^。;；,，\d]{{0,4}}?(?<![\d.])(\d+)(?:件|个|项|起|条)")
+        stated = {int(m.group(1) or m.group(2)) for m in pat.finditer(prose)}
+        if len(stated) == 1:
+            narrowed = [c for c in kept if c[ci] in stated]
+            kept = narrowed or kept
+    return kept
 
 
 # ------------------------------------------------------------------------------ pre-2019 统计表

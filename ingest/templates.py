@@ -229,12 +229,14 @@ class T2Row:
     signed: bool = False  # 本年增/减 may be negative
 
 
+# ``keys`` of a 表二 column: the words prose uses when it states that column's figure
+# ("2025年新制发规范性文件3件" states 行政规范性文件/本年制发件数 = 3).
 _DOC_COLS_2021 = (
-    ColumnSpec("issued", "本年制发件数"),
-    ColumnSpec("repealed", "本年废止件数"),
-    ColumnSpec("in_force", "现行有效件数"),
+    ColumnSpec("issued", "本年制发件数", ("制发", "新制定", "出台", "印发")),
+    ColumnSpec("repealed", "本年废止件数", ("废止",)),
+    ColumnSpec("in_force", "现行有效件数", ("现行有效",)),
 )
-_DECISION_COL = (ColumnSpec("decisions", "本年处理决定数量"),)
+_DECISION_COL = (ColumnSpec("decisions", "本年处理决定数量", ("处理决定", "作出")),)
 
 T2_ROWS_2021: tuple[T2Row, ...] = (
     T2Row("rules", "第二十条第(一)项", "规章", ("规章",), _DOC_COLS_2021),
@@ -247,14 +249,14 @@ T2_ROWS_2021: tuple[T2Row, ...] = (
 )
 
 _DOC_COLS_2019 = (
-    ColumnSpec("made", "本年新制作数量"),
-    ColumnSpec("published", "本年新公开数量"),
-    ColumnSpec("total_public", "对外公开总数量"),
+    ColumnSpec("made", "本年新制作数量", ("新制作", "制作")),
+    ColumnSpec("published", "本年新公开数量", ("新公开",)),
+    ColumnSpec("total_public", "对外公开总数量", ("对外公开总", "累计公开")),
 )
 _ITEM_COLS_2019 = (
-    ColumnSpec("last_year_items", "上一年项目数量"),
-    ColumnSpec("change", "本年增/减"),
-    ColumnSpec("decisions", "处理决定数量"),
+    ColumnSpec("last_year_items", "上一年项目数量", ("上一年",)),
+    ColumnSpec("change", "本年增/减", ("增减", "增/减")),
+    ColumnSpec("decisions", "处理决定数量", ("处理决定", "作出")),
 )
 T2_ROWS_2019: tuple[T2Row, ...] = (
     T2Row("rules", "第二十条第(一)项", "规章", ("规章",), _DOC_COLS_2019),
