@@ -149,7 +149,10 @@ def _html_pieces(text: str) -> list[_Piece]:
         raise LoadError(f"not readable as HTML ({exc.__class__.__name__})") from exc
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
-    pieces: list[_Piece] = []
+    pieces: list[_Piece] = _page_meta_pieces(root)
+    body = _report_body(root)
+    if body is not None:
+        root = body
     block_tags = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "section", "article", "title"}
 
     def walk(el) -> None:
@@ -175,6 +178,49 @@ def _html_pieces(text: str) -> list[_Piece]:
 
     walk(root)
     return pieces
+
+
+# Page metadata of a crawled web page (TRS/WCM-style <meta> tags) → the same field lines a
+# crawler's text export starts with, so metadata extraction reads both alike.
+_PAGE_META = (("ArticleTitle", "标题"), ("PubDate", "发布时间"), ("ContentSource", "发布机构"))
+# the report body: its opening section and a later part (a table 三 header, section 六, the 统计表)
+_BODY_START = re.compile(r"一、\s*(?:总体情况|概述)|总体情况|政府信息公开(?:工作)?(?:年度)?报告")
+_BODY_END = re.compile(r"收到和处理政府信息公开申请|其他需要报告|统计表|附表|行政复议")
+_BODY_CLASSES = ("TRS_Editor", "zoom", "article-content", "article_con", "view", "content")
+
+
+def _page_meta_pieces(root) -> list[_Piece]:
+    out = []
+    for name, field in _PAGE_META:
+        vals = root.xpath(f"//meta[@name='{name}']/@content")
+        if vals and vals[0].strip():
+            out.append(_Piece(f"{field}: {vals[0].strip()}"))
+    return out
+
+
+def _report_body(root):
+    """The element holding the report itself (not the site's navigation, footer or script
+    lists): a known editor container when it holds the report, else the smallest element whose
+    text has the report's opening and a later part. None when the page is just the report."""
+    def holds_report(el) -> bool:
+        t = el.text_content()
+        return bool(_BODY_START.search(t) and _BODY_END.search(t))
+
+    for cls in _BODY_CLASSES:
+        for el in root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')] | //*[@id='{cls}']"):
+            if holds_report(el):
+                return el
+    if not root.xpath("//nav|//header|//footer|//*[contains(@class,'nav')]|//*[contains(@class,'foot')]"):
+        return None
+    best, best_len = None, None
+    for el in root.iter("div", "article", "section", "td", "main"):
+        t = el.text_content()
+        if best_len is not None and len(t) >= best_len:
+            continue
+        if _BODY_START.search(t) and _BODY_END.search(t) and el.xpath(".//table") or (
+                _BODY_START.search(t) and _BODY_END.search(t) and len(t) > 500):
+            best, best_len = el, len(t)
+    return best
 
 
 def _table_grid(table) -> list[list[str]]:

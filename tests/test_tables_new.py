@@ -199,3 +199,16 @@ def test_agency_with_glued_field_label_in_metadata():
     assert extract_meta(doc).agency == "沭阳县发展和改革局"
     text2 = "发布机构: 名称沭阳县发展和改革局\n一、总体情况\n政府信息公开工作年度报告正文。\n"
     assert extract_meta(load_bytes(text2.encode("utf-8"), "y.txt", "txt")).agency == "沭阳县发展和改革局"
+
+
+@needs_corpus
+def test_crawled_page_is_reduced_to_the_report_body(parsed):
+    doc, meta, _, _ = parsed("pingtan-hzs-2025.html")
+    for chrome in ("头部开始", "网站标识码", "闽ICP备", "热门搜索", "gklist"):
+        assert chrome not in doc.text
+    assert doc.text.startswith("标题: 平潭综合实验区行政审批局2025年政府信息公开工作年度报告")
+    assert "发布机构: 区行政审批局" in doc.text and "六、其他需要报告的事项" in doc.text
+    twin = load_file(CORPUS / "pingtan-hzs-2025.txt")
+    body = twin.text.split("正文 ====================", 1)[1]
+    strip = lambda s: "".join(ch for ch in s if ch.isdigit())  # noqa: E731
+    assert strip(doc.text.split("发布机构: 区行政审批局", 1)[1]) == strip(body)
