@@ -315,6 +315,10 @@ def parse_table3(doc: LoadedDocument, region: tuple[int, int], template: str) ->
                                  if reading.how == "split" else "; ".join(reading.notes) + f" ({raw})")
                 if reading.how == "dropped":
                     status = "inferred"
+                if reading.forced and reading.how == "split":
+                    notes.append(f"digits run together ({raw}): as many digits as cells, one digit per cell")
+                elif reading.forced and reading.how == "blank-gap":
+                    notes.append("; ".join(reading.notes) + f" ({raw}); the only reading")
                 if why.get(ri):
                     notes.append(why[ri])
         note = "; ".join(n for n in notes if n)
