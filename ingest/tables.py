@@ -772,6 +772,9 @@ def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) ->
         c, f = parse_table4(doc, regions.t4)
         cells += c
         findings += f
+    c, f = parse_info_fee_table(doc)
+    cells += c
+    findings += f
     reported: set[tuple[str, str]] = set()
     for c in cells:
         if c.status == "ambiguous" and (c.table, c.row) not in reported:
@@ -779,6 +782,49 @@ def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) ->
             findings.append(Finding("parse.ambiguous", "warning",
                                     f"表{c.table} {c.row}: {c.note}", table=c.table, row=c.row))
     return cells, _dedupe(findings)
+
+
+def parse_info_fee_table(doc: LoadedDocument) -> tuple[list[Cell], list[Finding]]:
+    """A report's own 信息处理费 table (a grid or pipe rows: a header row naming 件数/金额 and a
+    row labelled 信息处理费), stored as 表二 row ``info_fee``. Prose about the fee is a prose fact,
+    not a cell."""
+    cells: list[Cell] = []
+    grid_lines = [ln for ln in doc.lines if ln.cells is not None]
+    for i, ln in enumerate(grid_lines):
+        label_cells = [c for c in ln.cells if any(k in c for k in T.INFO_FEE_KEYS)]  # type: ignore[union-attr]
+        if not label_cells:
+            continue
+        values = [c.strip() for c in ln.cells if c not in label_cells]  # type: ignore[union-attr]
+        nums = [(j, v) for j, v in enumerate(values) if parse_number(v.replace("元", "").replace("万", "")) is not None]
+        if not nums:
+            continue
+        header = None
+        for prev in reversed(grid_lines[max(0, i - 3):i]):
+            if not any(parse_number(c) is not None for c in prev.cells if c.strip()):  # type: ignore[union-attr]
+                header = [c.strip() for c in prev.cells if not any(k in c for k in T.INFO_FEE_KEYS)]  # type: ignore[union-attr]
+                break
+        for k, (j, v) in enumerate(nums):
+            head = ""
+            if header is not None:
+                # header cells after the label column, right-aligned with the values
+                named = header[-len(values):] if len(header) >= len(values) else header
+                head = named[j] if j < len(named) else ""
+            col = next((c for c in T.INFO_FEE_COLUMNS if any(key in head for key in c.keys)), None)
+            if col is None:
+                col = T.INFO_FEE_COLUMNS[-1] if len(nums) == 1 else None
+            if col is None:
+                continue
+            unit = "万元" if "万元" in head + v else ("元" if "元" in head + v else "")
+            value = parse_number(v.replace("万元", "").replace("元", ""))
+            pos = ln.text.find(v)
+            cells.append(Cell(table="二", row=f"报告自列/{label_cells[0].strip()}", column=head or col.label,
+                              value=value, raw=v, status="exact", row_id="info_fee", column_id=col.id,
+                              start=ln.start + max(pos, 0), end=ln.start + max(pos, 0) + len(v),
+                              page=ln.page, line_no=ln.line_no,
+                              note=f"the report's own 信息处理费 table{'; unit ' + unit if unit else ''}"))
+        if cells:
+            break
+    return cells, []
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -273,6 +273,15 @@ T2_ROWS_2019: tuple[T2Row, ...] = (
 )
 
 
+# A table some reports add beside the template (often in 六、其他需要报告的事项): the
+# 信息处理费 charged. Its columns are named by its own header; these keys map them.
+INFO_FEE_KEYS = ("信息处理费", "信息公开处理费")
+INFO_FEE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("cases", "收费件数", ("件数", "收费件", "申请数", "数量")),
+    ColumnSpec("amount", "收费金额", ("金额", "费用", "收费额", "元")),
+)
+
+
 def t2_rows(template: str) -> tuple[T2Row, ...]:
     return T2_ROWS_2019 if template == "2019" else T2_ROWS_2021
 

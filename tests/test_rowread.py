@@ -91,3 +91,28 @@ def test_identity_data_drives_validation():
         cells.append(Cell(table="四", row=T.T4_ROW, column=label, value=v, raw=str(v), row_id="appeals", column_id=cid))
     f = [x for x in validate_report(cells, "2021") if x.rule == "table4.group_total"]
     assert len(f) == 3 and {x.column for x in f} == {"行政复议/总计", "行政诉讼/未经复议直接起诉/总计", "行政诉讼/复议后起诉/总计"}
+
+
+def test_reports_own_information_fee_table_is_read():
+    text = ("六、其他需要报告的事项\n"
+            "| 项目 | 收费件数 | 收费金额(元) |\n"
+            "| --- | --- | --- |\n"
+            "| 政府信息公开信息处理费 | 1 | 380 |\n")
+    doc = load_bytes(text.encode("utf-8"), "fee.md", "md")
+    cells = [c for c in parse_tables(doc, [], "2021")[0] if c.row_id == "info_fee"]
+    got = {c.column_id: (c.value, c.column) for c in cells}
+    assert got == {"cases": (1, "收费件数"), "amount": (380, "收费金额(元)")}
+    assert all(c.status == "exact" and "unit 元" in c.note for c in cells if c.column_id == "amount")
+
+
+def test_glued_table2_label_and_fee_amount_decimal():
+    text = ("二、主动公开政府信息情况第二十条第(一)项信息内容本年制发件数本年废止件数现行有效件数规章000"
+            "行政规范性文件000第二十条第(五)项信息内容本年处理决定数量行政许可185第二十条第(六)项信息内容"
+            "本年处理决定数量行政处罚545行政强制0第二十条第(八)项信息内容本年收费金额(单位:万元)行政事业性收费42.2"
+            "三、收到和处理政府信息公开申请情况一、本年新收政府信息公开申请数量0000000")
+    doc = load_bytes(text.encode("utf-8"), "t2.txt", "txt")
+    got = {(c.row_id, c.column_id): c for c in parse_tables(doc, [], "2021")[0] if c.table == "二"}
+    assert got[("licensing", "decisions")].value == 185
+    assert got[("penalty", "decisions")].value == 545
+    assert str(got[("fees", "amount")].value) == "42.2" and got[("fees", "amount")].status == "exact"
+    assert [got[("rules", c)].value for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
