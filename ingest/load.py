@@ -266,7 +266,8 @@ def _nearest_table(el):
     return p
 
 
-def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int]:
+def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int, list[int]]:
+    """Text pieces of every page, the page count, and the pages with no text layer."""
     import pypdf
     from pypdf.errors import PdfReadError
 
@@ -280,8 +281,11 @@ def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int]:
             if not ok:
                 raise LoadError("encrypted PDF (cannot be opened without a password)")
         pieces: list[_Piece] = []
+        empty: list[int] = []
         for pno, page in enumerate(reader.pages, start=1):
             txt = page.extract_text() or ""
+            if not txt.strip():
+                empty.append(pno)
             for ln in txt.split("\n"):
                 if _PAGE_FOOTER.match(ln):
                     continue  # page number footer "- 3 -"
@@ -293,7 +297,7 @@ def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int]:
         raise LoadError(f"corrupt PDF ({exc.__class__.__name__}: {str(exc)[:80]})") from exc
     if not any(p.text.strip() for p in pieces):
         raise LoadError("PDF has no text layer (scanned image?); OCR is not supported")
-    return pieces, n
+    return pieces, n, empty
 
 
 def _docx_pieces(data: bytes) -> list[_Piece]:
@@ -384,6 +388,7 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     digest = hashlib.sha256(data).hexdigest()
     encoding = None
     pages = None
+    empty_pages: list[int] = []
     if fmt in ("txt", "md", "html"):
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise LoadError("binary data, not a text file")
@@ -392,7 +397,7 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     elif fmt == "pdf":
         if not data.startswith(b"%PDF"):
             raise LoadError("not a PDF (missing %PDF header)")
-        pieces, pages = _pdf_pieces(data)
+        pieces, pages, empty_pages = _pdf_pieces(data)
     elif fmt == "docx":
         if not data.startswith(b"PK"):
             raise LoadError("not a DOCX (not a zip container)")
@@ -400,6 +405,9 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     else:
         raise LoadError(f"unsupported format {fmt}")
     text, lines, warnings = _assemble(pieces)
+    if fmt == "pdf" and empty_pages:
+        warnings.append(f"PDF page(s) {', '.join(map(str, empty_pages))} of {pages} have no text layer "
+                        "(scanned images?): nothing on them was read, tables there included")
     if len(text.strip()) < 20:
         raise LoadError("no readable text")
     return LoadedDocument(source=source, path=path, content_hash=digest, format=fmt, text=text,

@@ -32,7 +32,7 @@ _T3_START = re.compile(r"收到和处理政府信息公开申请(?:的)?情况")
 _T3_HEADER = re.compile(r"本列数据的勾稽关系")
 _T3_FIRST_ROW = re.compile(r"本年新收|新收政府信息公开申请")
 _CARRY_FWD = re.compile(r"结转下年")
-_T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?")
+_T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?|行政复议(?:\s*\|\s*)+行政诉讼")
 _T5_START = re.compile(r"五、|存在的主要问题|主要问题(?:及|和)改进")
 _T2_START = re.compile(r"第二十条第?\(?一\)?项")
 _PRE2019_START = re.compile(r"统计指标|指标名称")
@@ -752,7 +752,27 @@ def _indicator_id(label: str) -> str:
 
 # ------------------------------------------------------------------------------ entry point
 def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) -> tuple[list[Cell], list[Finding]]:
-    """Return every cell found, and findings about the parse itself (ambiguous splits, missing rows)."""
+    """Return every cell found, and findings about the parse itself (ambiguous splits, missing rows).
+
+    A PDF's cells are read twice — from its text and by geometry — and reconciled cell by cell
+    (:mod:`ingest.pdf_geometry`)."""
+    from . import pdf_geometry
+
+    cells, findings = parse_tables_text(doc, template)
+    if doc.format == "pdf":
+        cells, more = pdf_geometry.cross_check(doc, cells, template)
+        findings += more
+    reported: set[tuple[str, str]] = set()
+    for c in cells:
+        if c.status == "ambiguous" and (c.table, c.row) not in reported:
+            reported.add((c.table, c.row))
+            findings.append(Finding("parse.ambiguous", "warning",
+                                    f"表{c.table} {c.row}: {c.note}", table=c.table, row=c.row))
+    return cells, _dedupe(findings)
+
+
+def parse_tables_text(doc: LoadedDocument, template: str) -> tuple[list[Cell], list[Finding]]:
+    """The cells of one reading of ``doc``'s text (every format reduces to text lines/cells)."""
     regions = find_regions(doc.text, template)
     cells: list[Cell] = []
     findings: list[Finding] = []
@@ -775,13 +795,7 @@ def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) ->
     c, f = parse_info_fee_table(doc)
     cells += c
     findings += f
-    reported: set[tuple[str, str]] = set()
-    for c in cells:
-        if c.status == "ambiguous" and (c.table, c.row) not in reported:
-            reported.add((c.table, c.row))
-            findings.append(Finding("parse.ambiguous", "warning",
-                                    f"表{c.table} {c.row}: {c.note}", table=c.table, row=c.row))
-    return cells, _dedupe(findings)
+    return cells, findings
 
 
 def parse_info_fee_table(doc: LoadedDocument) -> tuple[list[Cell], list[Finding]]:
