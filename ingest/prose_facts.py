@@ -59,6 +59,10 @@ PROSE_METRICS: tuple[ProseMetric, ...] = (
 _PART_SUBJECT = re.compile(r"其中|(?<![我本全])[\u4e00-\u9fff]{1,6}(?:办公室|政府办|办|科室|股|大队|中队|派出所|分局)(?![理公事])")
 
 
+# "未发生…行政复议纠错" / "…行政诉讼败诉": a statement about outcomes, not about the count
+_QUALIFIED = re.compile(r"[^。；;，,]{0,12}?(?:纠错|纠正|败诉|被撤销|确认违法|被改变)")
+
+
 @dataclass(frozen=True)
 class ProseFact:
     metric: str
@@ -92,6 +96,8 @@ def extract(text: str, table_spans: list[tuple[int, int]] | None = None) -> list
                         continue
                     if not _whole_agency(text, x.start()):
                         continue
+                    if kind == "0" and _QUALIFIED.match(text, x.end()):
+                        continue  # "未发生…行政复议纠错或行政诉讼败诉": no losses, not no cases
                     value = int(x.group("n")) if kind == "n" else 0
                     a = _clause_start(text, x.start())
                     out.append(ProseFact(m.id, value, text[a:x.end()].strip()[-80:], x.start()))

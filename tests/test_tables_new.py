@@ -212,3 +212,31 @@ def test_crawled_page_is_reduced_to_the_report_body(parsed):
     body = twin.text.split("正文 ====================", 1)[1]
     strip = lambda s: "".join(ch for ch in s if ch.isdigit())  # noqa: E731
     assert strip(doc.text.split("发布机构: 区行政审批局", 1)[1]) == strip(body)
+
+
+@needs_corpus
+def test_prose_findings_over_the_whole_corpus_are_the_true_ones():
+    """Only zhz-2024's prose contradicts its table; 洪泽区's one-office sentence, Shanghai's
+    "未发生…行政复议纠错或行政诉讼败诉" and 沭阳's 受理 (new + 上年结转) are not contradictions."""
+    from ingest.validate import validate_prose
+
+    hits = {}
+    for p in sorted(CORPUS.iterdir()):
+        if p.name == "SOURCES.md":
+            continue
+        doc = load_file(p)
+        cells, _ = parse_tables(doc, [], extract_meta(doc).template)
+        f = validate_prose(cells, doc.text)
+        if f:
+            hits[p.name] = [x.message for x in f]
+    assert list(hits) == ["pingtan-zhz-2024.txt"], hits
+
+
+def test_prose_vocabulary_skips_one_office_and_outcome_statements():
+    from ingest.prose_facts import extract
+
+    assert [(f.metric, f.value) for f in extract("2024年,区政府办共受理政府信息公开申请17件。")] == []
+    assert [(f.metric, f.value) for f in extract("全年未发生因依申请公开被行政复议纠错或行政诉讼败诉。")] == []
+    got = {(f.metric, f.value) for f in extract("本年度我局共收到政府信息公开申请12件,不予公开3件,结转下年度继续办理2件,"
+                                                 "行政复议1件,行政诉讼2件。")}
+    assert got == {("new", 12), ("refused", 3), ("carried_forward", 2), ("review", 1), ("litigation", 2)}
