@@ -91,6 +91,15 @@ def _split_pipe_row(line: str) -> list[str] | None:
     return cells
 
 
+def _bordered_cells(line: str) -> list[str] | None:
+    """A Markdown row with pipes at both ends ("| 予以公开 | 4 | 0 |  |"): exactly the cells
+    between the outer pipes, empty ones included (an empty last cell is a real blank cell)."""
+    s = line.strip()
+    if len(s) < 3 or not (s.startswith("|") and s.endswith("|")) or s.count("|") < 3:
+        return None
+    return [c.strip() for c in s[1:-1].split("|")]
+
+
 def _text_pieces(text: str) -> list[_Piece]:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # One cell per line: a line that is only "|" opens a row; "xxx |" lines are its cells.
@@ -126,6 +135,10 @@ def _text_pieces(text: str) -> list[_Piece]:
             continue  # Markdown header separator
         if _PAGE_FOOTER.match(ln):
             continue  # "— 5 —" page numbers left by PDF conversion
+        bordered = _bordered_cells(ln)
+        if bordered is not None and any(bordered) and "" in bordered[1:]:
+            pieces.append(_Piece(" | ".join(bordered), cells=bordered, keep_blanks=True))
+            continue
         cells = _split_pipe_row(ln)
         if cells is not None and len(cells) >= 2:
             pieces.append(_row_piece(cells))

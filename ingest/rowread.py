@@ -146,10 +146,19 @@ def read_row(tokens: list[Tok], shape: RowShape, text: str | None = None) -> Row
             return RowReading(good if good else distinct(cands)[:MAX_LOOSE], tokens, "blank-gap", bool(good),
                               len(distinct(cands)) == 1,
                               [f"{ndigits} digits for {n} cells: blank cell(s) at the whitespace between runs"])
-        good = distinct(split_tokens(texts, n, allow_decimal=shape.decimal, accept=shape.accept))
-        forced = ndigits == n and not shape.decimal
+        in_cells = all(t.in_cell for t in tokens)
+        # one digit per cell is forced only in flattened text; a figure in a real cell ("50") is
+        # one cell, and a row of real cells one short may have lost its last cell instead
+        forced = ndigits == n and not shape.decimal and not in_cells
+        lost_last: list[tuple] = []
+        if in_cells and len(texts) == n - 1:
+            vals = tuple(parse_number(x) for x in texts) + (None,)
+            if all(v is not None for v in vals[:-1]) and _ok(shape, vals):
+                lost_last = [vals]
+        good = distinct(split_tokens(texts, n, allow_decimal=shape.decimal, accept=shape.accept)) + lost_last
         if good:
-            return RowReading(good, tokens, "split", True, forced)
+            return RowReading(good, tokens, "split", True, forced,
+                              ["a row of real cells one short: its last cell may be lost"] if lost_last else [])
         loose = distinct(split_tokens(texts, n, allow_decimal=shape.decimal))
         return RowReading(loose if len(loose) <= MAX_LOOSE else [], tokens, "split", False, forced)
     # more figures than cells: an extra cell crept in; try dropping cells (identities must hold)

@@ -168,4 +168,12 @@ def regenerate(doc: LoadedDocument, cells: list[Cell], template: str, rng: rando
         out.append(s)
         pos = b
     out.append(text[pos:])
-    return Synthetic("".join(out), truth)
+    new_text = "".join(out)
+    # a row of real cells ending in an empty cell (HTML/DOCX grids, bordered Markdown) is written
+    # as a bordered Markdown row, so that the empty cell stays a cell when the text is read back
+    lines = new_text.split("\n")
+    if len(lines) == len(doc.lines):
+        lines = [f"| {t} |" if ln.cells and (doc.format in ("html", "docx") or ln.cells[-1] == "") else t
+                 for t, ln in zip(lines, doc.lines)]
+        new_text = "\n".join(lines)
+    return Synthetic(new_text, truth)
