@@ -105,24 +105,6 @@ def split_tokens(tokens: Sequence[str], n: int, allow_decimal: bool = False,
     return results
 
 
-def row_sum_ok(values: tuple[Number | None, ...]) -> bool:
-    """Table 三 row identity: 总计 (last) = sum of the six applicant columns."""
-    if any(v is None for v in values):
-        return True
-    return sum(values[:-1]) == values[-1]  # type: ignore[arg-type]
-
-
-def group_totals_ok(values: tuple[Number | None, ...], size: int = 5) -> bool:
-    """Table 四: in each group of ``size``, the last equals the sum of the others."""
-    for g in range(0, len(values), size):
-        part = values[g:g + size]
-        if any(v is None for v in part):
-            continue
-        if sum(part[:-1]) != part[-1]:  # type: ignore[arg-type]
-            return False
-    return True
-
-
 def distinct(cands: Iterable[tuple]) -> list[tuple]:
     seen, out = set(), []
     for c in cands:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-import pytest
 
 from ingest.load import load_bytes, load_file
 from ingest.meta import extract_meta
