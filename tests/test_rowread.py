@@ -116,3 +116,25 @@ def test_glued_table2_label_and_fee_amount_decimal():
     assert got[("penalty", "decisions")].value == 545
     assert str(got[("fees", "amount")].value) == "42.2" and got[("fees", "amount")].status == "exact"
     assert [got[("rules", c)].value for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
+
+
+def _t3_of(text: str):
+    doc = load_bytes(text.encode("utf-8"), "t.txt", "txt")
+    return {(c.row_id, c.column_id): c for c in parse_tables(doc, [], "2021")[0] if c.table == "三"}
+
+
+@needs_corpus
+def test_a_row_placed_by_order_is_inferred_only_when_an_identity_confirms_it():
+    src = (CORPUS / "001_2be89032dc741db1.txt").read_text("utf-8")
+    # the 部分公开 and 4.保护第三方 rows lose their labels: each is placed by template order
+    lost = src.replace("(二)部分公开(区分处理的,只计这一情形,不计其他情形) | ", "| ")
+    lost = lost.replace("4.保护第三方合法权益 | ", "| ")
+    g = _t3_of(lost)
+    assert g[("partly_granted", "total")].status == "inferred" and g[("partly_granted", "total")].value == 0
+    assert "confirmed by" in g[("partly_granted", "total")].note
+    # now the label-less 保护第三方 row breaks its row sum and the column identities: no number
+    broken = lost.replace("| 0 | 0 | 0 | 0 | 0 | 0 | 0 | ||\n5.属于三类", "| 0 | 0 | 0 | 0 | 0 | 0 | 4 | ||\n5.属于三类")
+    assert broken != lost
+    g = _t3_of(broken)
+    cell = g[("refused.third_party", "total")]
+    assert cell.status == "ambiguous" and cell.value is None and "not confirmed" in cell.note
