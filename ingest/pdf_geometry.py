@@ -21,8 +21,27 @@ from dataclasses import replace
 from . import templates as T
 from .models import Cell, Finding, LoadedDocument
 
-# GONGKAI_PDF_GEOMETRY=0 turns the second reading off (it costs ~0.2 s per table page)
-ENABLED = os.environ.get("GONGKAI_PDF_GEOMETRY", "1") != "0"
+# GONGKAI_PDF_GEOMETRY: "auto" (default) reads a PDF's table pages again when the text reading
+# is not confirmed everywhere (a cell ambiguous, inferred or cut from run-together digits, or an
+# identity broken); "always" on every PDF; "0" never. It costs ~0.13 s per table page.
+MODE = os.environ.get("GONGKAI_PDF_GEOMETRY", "auto")
+ENABLED = MODE != "0"
+
+
+def tables_to_read_again(text_cells: list[Cell]) -> set[str]:
+    """The tables whose text reading leaves something the arithmetic does not confirm: a cell
+    ambiguous, inferred or cut from run-together digits, rows missing, or an identity broken."""
+    from .validate import validate_report
+
+    tables = ("二", "三", "四")
+    if MODE == "always":
+        return set(tables)
+    table_cells = [c for c in text_cells if c.table in tables]
+    out = {c.table for c in table_cells if c.status != "exact" or "run together" in c.note}
+    if len({c.row_id for c in table_cells if c.table == "三"}) < 20:
+        out.add("三")  # rows missing
+    out |= {f.table for f in validate_report(table_cells, "") if f.severity == "error"}
+    return out & set(tables)
 
 
 def available() -> bool:
@@ -83,7 +102,10 @@ def cross_check(doc: LoadedDocument, text_cells: list[Cell], template: str) -> t
 
     if not (ENABLED and doc.format == "pdf" and doc.path and available()):
         return text_cells, []
-    pages = {c.page for c in text_cells if c.page and c.table in ("二", "三", "四")}
+    again = tables_to_read_again(text_cells)
+    if not again:
+        return text_cells, []
+    pages = {c.page for c in text_cells if c.page and c.table in again}
     if not pages:
         return text_cells, []
     try:
@@ -107,7 +129,7 @@ def cross_check(doc: LoadedDocument, text_cells: list[Cell], template: str) -> t
     disagreements = 0
     for c in text_cells:
         g = geo.get(key(c))
-        if c.table not in ("二", "三", "四") or g is None:
+        if c.table not in again or g is None:
             out.append(c)
             continue
         same = c.status != "ambiguous" and g.status != "ambiguous" and c.value == g.value
