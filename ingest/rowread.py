@@ -129,7 +129,8 @@ def read_row(tokens: list[Tok], shape: RowShape, text: str | None = None) -> Row
             return RowReading([vals], tokens, "cells", _ok(shape, vals), True)
         return RowReading([], tokens, "none", False)
     ndigits = sum(sum(ch.isdigit() for ch in x) for x in texts)
-    if shape.lost_last and len(texts) == n - 1 and n > 2 and all(len(x.lstrip("-")) == 1 for x in texts):
+    if shape.lost_last and len(texts) == n - 1 and n > 2 and all(len(x.lstrip("-")) == 1 for x in texts) \
+            and all(t.in_cell for t in tokens):
         vals = tuple(parse_number(x) for x in texts) + (None,)
         return RowReading([vals], tokens, "lost-last", _ok(shape, vals), True,
                           ["the row has one figure per cell and lacks its last (总计) cell"])

@@ -138,3 +138,12 @@ def test_a_row_placed_by_order_is_inferred_only_when_an_identity_confirms_it():
     g = _t3_of(broken)
     cell = g[("refused.third_party", "total")]
     assert cell.status == "ambiguous" and cell.value is None and "not confirmed" in cell.note
+
+
+def test_six_spaced_figures_in_flattened_text_do_not_guess_where_the_blank_is():
+    text = "数量0 0 0 0 0 0二、"  # a blank cell could stand at any of the five spaces
+    r = read_row(_toks(text), T3_SHAPE, text)
+    assert len(r.readings) == 5 and all(v.count(None) == 1 for v in r.readings)
+    text = "数量 | 0 | 0 | 0 | 0 | 0 | 0 |"  # real cells, one short: the last (总计) cell was lost
+    toks = [Tok("num", m.group(), m.start(), m.end(), 1, None, True) for m in re.finditer(r"\d+", text)]
+    assert read_row(toks, T3_SHAPE, text).readings == [(0, 0, 0, 0, 0, 0, None)]
