@@ -151,15 +151,27 @@ def read_row(tokens: list[Tok], shape: RowShape, text: str | None = None) -> Row
         # one digit per cell is forced only in flattened text; a figure in a real cell ("50") is
         # one cell, and a row of real cells one short may have lost its last cell instead
         forced = ndigits == n and not shape.decimal and not in_cells
-        lost_last: list[tuple] = []
+        extra: list[tuple] = []
+        notes: list[str] = []
         if in_cells and len(texts) == n - 1:
             vals = tuple(parse_number(x) for x in texts) + (None,)
             if all(v is not None for v in vals[:-1]) and _ok(shape, vals):
-                lost_last = [vals]
-        good = distinct(split_tokens(texts, n, allow_decimal=shape.decimal, accept=shape.accept)) + lost_last
+                extra = [vals]
+                notes.append("a row of real cells one short: its last cell may be lost")
+        elif not in_cells and shape.accept is not None and (gaps := _gaps(tokens, text)):
+            # flattened text: a blank cell (&nbsp;) may stand at any whitespace, with the figures
+            # around it cut differently ("60 00915" = 6,0,∅,0,0,9,15): readings the identities allow
+            totals = getattr(shape.accept, "totals", frozenset())
+            for nb in range(1, min(2, n - len(texts)) + 1):
+                # only readings the identities check: a blank total would pass any of them
+                extra += [c for c in _with_blanks(texts, n, gaps, nb, shape.decimal)
+                          if shape.accept(c) and not any(c[j] is None for j in totals)]
+            if extra:
+                notes.append("a blank cell may stand at the whitespace between runs")
+        plain = distinct(split_tokens(texts, n, allow_decimal=shape.decimal, accept=shape.accept))
+        good = distinct(plain + extra)
         if good:
-            return RowReading(good, tokens, "split", True, forced,
-                              ["a row of real cells one short: its last cell may be lost"] if lost_last else [])
+            return RowReading(good, tokens, "split", True, forced and len(good) == 1 and not extra, notes)
         loose = distinct(split_tokens(texts, n, allow_decimal=shape.decimal))
         return RowReading(loose if len(loose) <= MAX_LOOSE else [], tokens, "split", False, forced)
     # more figures than cells: an extra cell crept in; try dropping cells (identities must hold)

@@ -97,8 +97,11 @@ def _render_run(values: list[Num], spaced: bool, rng: random.Random) -> str:
     return out
 
 
-def regenerate(doc: LoadedDocument, cells: list[Cell], template: str, rng: random.Random) -> Synthetic | None:
-    """The report's text with fresh figures in its 表二/表三/表四 cells (None when it has none)."""
+def regenerate(doc: LoadedDocument, cells: list[Cell], template: str, rng: random.Random,
+               blank_rate: float = 0.1) -> Synthetic | None:
+    """The report's text with fresh figures in its 表二/表三/表四 cells (None when it has none).
+    In rows whose figures run together, ``blank_rate`` of 表三 rows get one blank cell (a zero
+    part left empty, written as the space a crawled ``&nbsp;`` cell leaves)."""
     t3 = t3_values(template, rng)
     t4 = t4_values(rng)
     t4_ids = T.t4_column_ids()
@@ -148,6 +151,11 @@ def regenerate(doc: LoadedDocument, cells: list[Cell], template: str, rng: rando
             src = doc.text[a:b]
             if "\n" in src or "|" in src:
                 continue
+            if table == "三" and rng.random() < blank_rate:
+                # a cell holding only &nbsp; in the page: a zero part becomes a blank cell
+                zeros = [i for i, v in enumerate(new[:-1]) if v == 0]
+                if zeros:
+                    new[rng.choice(zeros)] = None
             edits.append((a, b, _render_run(new, " " in src, rng)))
         for cid, v in zip(cols, new):
             truth[(table, row_id, cid)] = v

@@ -389,8 +389,11 @@ def _t3_lookup(assign: dict[int, tuple], rows, col_ids):
 
     def get(cell: tuple[str, str]):
         t = assign.get(idx[cell[0]]) if cell[0] in idx else None
-        return None if t is None else t[cidx[cell[1]]]
+        return _MISSING if t is None else t[cidx[cell[1]]]
     return get
+
+
+_MISSING = object()  # a row with no reading (not found, or undecided): the identity cannot be checked
 
 
 def _column_checks(assign: dict[int, tuple], rows, idents, col_ids, only_row: str | None = None) -> tuple[int, int]:
@@ -404,7 +407,14 @@ def _column_checks(assign: dict[int, tuple], rows, idents, col_ids, only_row: st
         if any(r not in row_ids for r in ident.lhs + ident.rhs):
             continue  # the table lacks a row the identity needs
         for _, lhs, rhs in ident.instances(row_ids, col_ids):
-            ok = T.check([get(c) for c in lhs], [get(c) for c in rhs])
+            # a blank counts as 0 on both sides: where a reading puts its blank cell must not
+            # decide whether an identity is counted (it would favour hiding a blank in a column
+            # that cannot be checked anyway)
+            lv = [get(c) for c in lhs]
+            rv = [get(c) for c in rhs]
+            if any(v is _MISSING for v in lv + rv) or all(v is None for v in lv) or all(v is None for v in rv):
+                continue
+            ok = T.check([0 if v is None else v for v in lv], [0 if v is None else v for v in rv])
             if ok is not None:
                 evaluable += 1
                 held += ok

@@ -78,6 +78,7 @@ def row_predicate(identities: Sequence[Identity], cols: Sequence[str], blank_as_
                 return False
         return True
     accept.n_identities = len(per_row)  # type: ignore[attr-defined]
+    accept.totals = frozenset(j for lh, _ in per_row for j in lh)  # type: ignore[attr-defined]
     return accept
 
 
