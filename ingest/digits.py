@@ -18,6 +18,7 @@ _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 MAX_CANDIDATES = 20000
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> Number | None:
     t = text.strip().replace(",", "")
     if not _NUM.fullmatch(t):
@@ -84,22 +85,28 @@ def split_tokens(tokens: Sequence[str], n: int, allow_decimal: bool = False,
     if sum(caps) < n:
         return []
     results: list[tuple[Number, ...]] = []
+    prefix_ok = getattr(accept, "prefix", None)  # prune as soon as a finished identity fails
+    first = getattr(accept, "first_check", 0)
 
-    def rec(i: int, left: int, acc: tuple[str, ...]) -> None:
+    def rec(i: int, left: int, acc: tuple) -> None:
         if len(results) >= MAX_CANDIDATES:
             return
         if i == len(tokens):
-            if left == 0:
-                values = tuple(parse_number(p) for p in acc)
-                if all(v is not None for v in values) and (accept is None or accept(values)):  # type: ignore[arg-type]
-                    results.append(values)  # type: ignore[arg-type]
+            if left == 0 and (accept is None or accept(acc)):
+                results.append(acc)
             return
         remaining_cap = sum(caps[i + 1:])
         min_k = max(1, left - remaining_cap)
         max_k = min(caps[i], left - (len(tokens) - i - 1))
         for k in range(min_k, max_k + 1):
             for parts in _splits_of(tokens[i], k, allow_decimal):
-                rec(i + 1, left - k, acc + parts)
+                vals = tuple(parse_number(p) for p in parts)
+                if any(v is None for v in vals):
+                    continue
+                nxt = acc + vals
+                if prefix_ok is not None and len(nxt) >= first and not prefix_ok(nxt, len(acc)):
+                    continue
+                rec(i + 1, left - k, nxt)
 
     rec(0, n, ())
     return results

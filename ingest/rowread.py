@@ -74,24 +74,35 @@ def _gaps(tokens: Sequence[Tok], text: str | None) -> list[int]:
     return out
 
 
-def _with_blanks(texts: list[str], ncols: int, gaps: list[int], nblank: int, decimal: bool) -> list[tuple]:
-    """Readings with ``nblank`` blank cells at whitespace gaps and the tokens cut into the rest."""
+def _with_blanks(texts: list[str], ncols: int, gaps: list[int], nblank: int, decimal: bool,
+                 accept: Callable | None = None) -> list[tuple]:
+    """Readings with ``nblank`` blank cells at whitespace gaps and the tokens cut into the rest
+    (``accept.prefix``, when given, prunes cuts whose finished identities fail)."""
     out: list[tuple] = []
+    prefix_ok = getattr(accept, "prefix", None)
+    first = getattr(accept, "first_check", 0)
     for placement in itertools.combinations_with_replacement(gaps, nblank):
         at = {g: placement.count(g) for g in set(placement)}
         need = ncols - nblank
 
         def rec(i: int, left: int, acc: tuple) -> None:
             acc = acc + (None,) * at.get(i, 0)
+            if len(acc) > ncols:
+                return
             if i == len(texts):
-                if left == 0:
+                if left == 0 and len(acc) == ncols:
                     out.append(acc)
                 return
             for k in range(1, min(left - (len(texts) - i - 1), len(texts[i])) + 1):
                 for parts in _splits_of(texts[i], k, decimal):
                     vals = tuple(parse_number(p) for p in parts)
-                    if all(v is not None for v in vals):
-                        rec(i + 1, left - k, acc + vals)
+                    if any(v is None for v in vals):
+                        continue
+                    nxt = acc + vals
+                    if len(nxt) > ncols or (prefix_ok is not None and len(nxt) >= first
+                                            and not prefix_ok(nxt, len(acc))):
+                        continue
+                    rec(i + 1, left - k, nxt)
         rec(0, need, ())
     return distinct(out)
 
@@ -164,7 +175,7 @@ def read_row(tokens: list[Tok], shape: RowShape, text: str | None = None) -> Row
             totals = getattr(shape.accept, "totals", frozenset())
             for nb in range(1, min(2, n - len(texts)) + 1):
                 # only readings the identities check: a blank total would pass any of them
-                extra += [c for c in _with_blanks(texts, n, gaps, nb, shape.decimal)
+                extra += [c for c in _with_blanks(texts, n, gaps, nb, shape.decimal, shape.accept)
                           if shape.accept(c) and not any(c[j] is None for j in totals)]
             if extra:
                 notes.append("a blank cell may stand at the whitespace between runs")

@@ -67,16 +67,45 @@ def check(lhs: Sequence, rhs: Sequence, blank_as_zero: bool = False) -> bool | N
 
 
 def row_predicate(identities: Sequence[Identity], cols: Sequence[str], blank_as_zero: bool = True):
-    """``accept(values)`` for one row's reading: every per-row identity that can be evaluated holds."""
+    """``accept(values)`` for one row's reading: every per-row identity that can be evaluated holds
+    (the same rule as :func:`check`, unrolled: the digit search calls it very often)."""
     idx = {c: i for i, c in enumerate(cols)}
     per_row = [(tuple(idx[c] for c in i.lhs), tuple(idx[c] for c in i.rhs))
                for i in identities if i.each == "row"]
 
+    def broken(values: tuple, lh: tuple, rh: tuple) -> bool:
+        s = 0
+        for j in lh:
+            v = values[j]
+            if v is None:
+                return False  # cannot be evaluated
+            s += v
+        t = 0
+        for j in rh:
+            v = values[j]
+            if v is None:
+                if not blank_as_zero:
+                    return False
+                continue
+            t += v
+        return s != t
+
     def accept(values: tuple) -> bool:
         for lh, rh in per_row:
-            if check([values[j] for j in lh], [values[j] for j in rh], blank_as_zero) is False:
+            if broken(values, lh, rh):
                 return False
         return True
+    last = [max(lh + rh) for lh, rh in per_row]
+
+    def prefix(values: tuple, before: int = 0) -> bool:
+        """The identities completed by ``values[before:]`` hold (for pruning a search)."""
+        n = len(values)
+        for (lh, rh), m in zip(per_row, last):
+            if before <= m < n and broken(values, lh, rh):
+                return False
+        return True
+    accept.prefix = prefix  # type: ignore[attr-defined]
+    accept.first_check = min(last) + 1 if last else 0  # type: ignore[attr-defined]  # no prefix shorter can fail
     accept.n_identities = len(per_row)  # type: ignore[attr-defined]
     accept.totals = frozenset(j for lh, _ in per_row for j in lh)  # type: ignore[attr-defined]
     return accept
