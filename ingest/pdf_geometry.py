@@ -25,7 +25,6 @@ from .models import Cell, Finding, LoadedDocument
 # is not confirmed everywhere (a cell ambiguous, inferred or cut from run-together digits, or an
 # identity broken); "always" on every PDF; "0" never. It costs ~0.13 s per table page.
 MODE = os.environ.get("GONGKAI_PDF_GEOMETRY", "auto")
-ENABLED = MODE != "0"
 
 
 def tables_to_read_again(text_cells: list[Cell]) -> set[str]:
@@ -100,7 +99,7 @@ def cross_check(doc: LoadedDocument, text_cells: list[Cell], template: str) -> t
     """Text cells reconciled with the geometry reading of the same pages."""
     from .tables import parse_tables_text
 
-    if not (ENABLED and doc.format == "pdf" and doc.path and available()):
+    if not (MODE != "0" and doc.format == "pdf" and doc.path and available()):
         return text_cells, []
     again = tables_to_read_again(text_cells)
     if not again:

@@ -18,6 +18,16 @@ N_REPORTS = 300
 
 
 def layouts():
+    from ingest import pdf_geometry
+
+    mode, pdf_geometry.MODE = pdf_geometry.MODE, "0"  # the layouts' own cells: the text reading
+    try:
+        return _layouts()
+    finally:
+        pdf_geometry.MODE = mode
+
+
+def _layouts():
     out = []
     for p in sorted(CORPUS.iterdir()):
         if p.suffix not in (".txt", ".md", ".html", ".pdf"):
