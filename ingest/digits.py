@@ -68,6 +68,17 @@ def _splits_of(token: str, k: int, allow_decimal: bool) -> tuple[tuple[str, ...]
     return tuple(out)
 
 
+@lru_cache(maxsize=8192)
+def split_values(token: str, k: int, allow_decimal: bool) -> tuple[tuple[Number, ...], ...]:
+    """The cuts of ``token`` into ``k`` parts, as numbers (cached: rows repeat their tokens)."""
+    out = []
+    for parts in _splits_of(token, k, allow_decimal):
+        vals = tuple(parse_number(p) for p in parts)
+        if all(v is not None for v in vals):
+            out.append(vals)
+    return tuple(out)
+
+
 def _max_parts(token: str) -> int:
     return sum(1 for ch in token if ch.isdigit())
 
@@ -99,10 +110,7 @@ def split_tokens(tokens: Sequence[str], n: int, allow_decimal: bool = False,
         min_k = max(1, left - remaining_cap)
         max_k = min(caps[i], left - (len(tokens) - i - 1))
         for k in range(min_k, max_k + 1):
-            for parts in _splits_of(tokens[i], k, allow_decimal):
-                vals = tuple(parse_number(p) for p in parts)
-                if any(v is None for v in vals):
-                    continue
+            for vals in split_values(tokens[i], k, allow_decimal):
                 nxt = acc + vals
                 if prefix_ok is not None and len(nxt) >= first and not prefix_ok(nxt, len(acc)):
                     continue

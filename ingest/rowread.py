@@ -21,7 +21,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .digits import _splits_of, distinct, parse_number, split_tokens
+from .digits import distinct, parse_number, split_tokens, split_values
 from .tokens import Tok
 
 MAX_LOOSE = 50
@@ -75,7 +75,7 @@ def _gaps(tokens: Sequence[Tok], text: str | None) -> list[int]:
 
 
 def _with_blanks(texts: list[str], ncols: int, gaps: list[int], nblank: int, decimal: bool,
-                 accept: Callable | None = None) -> list[tuple]:
+                 accept: Callable | None = None, forbid: frozenset = frozenset()) -> list[tuple]:
     """Readings with ``nblank`` blank cells at whitespace gaps and the tokens cut into the rest
     (``accept.prefix``, when given, prunes cuts whose finished identities fail)."""
     out: list[tuple] = []
@@ -86,7 +86,10 @@ def _with_blanks(texts: list[str], ncols: int, gaps: list[int], nblank: int, dec
         need = ncols - nblank
 
         def rec(i: int, left: int, acc: tuple) -> None:
-            acc = acc + (None,) * at.get(i, 0)
+            for _ in range(at.get(i, 0)):
+                if len(acc) in forbid:
+                    return  # a blank may not stand in this cell
+                acc = acc + (None,)
             if len(acc) > ncols:
                 return
             if i == len(texts):
@@ -94,10 +97,7 @@ def _with_blanks(texts: list[str], ncols: int, gaps: list[int], nblank: int, dec
                     out.append(acc)
                 return
             for k in range(1, min(left - (len(texts) - i - 1), len(texts[i])) + 1):
-                for parts in _splits_of(texts[i], k, decimal):
-                    vals = tuple(parse_number(p) for p in parts)
-                    if any(v is None for v in vals):
-                        continue
+                for vals in split_values(texts[i], k, decimal):
                     nxt = acc + vals
                     if len(nxt) > ncols or (prefix_ok is not None and len(nxt) >= first
                                             and not prefix_ok(nxt, len(acc))):
@@ -173,10 +173,9 @@ def read_row(tokens: list[Tok], shape: RowShape, text: str | None = None) -> Row
             # flattened text: a blank cell (&nbsp;) may stand at any whitespace, with the figures
             # around it cut differently ("60 00915" = 6,0,∅,0,0,9,15): readings the identities allow
             totals = getattr(shape.accept, "totals", frozenset())
-            for nb in range(1, min(2, n - len(texts)) + 1):
-                # only readings the identities check: a blank total would pass any of them
-                extra += [c for c in _with_blanks(texts, n, gaps, nb, shape.decimal, shape.accept)
-                          if shape.accept(c) and not any(c[j] is None for j in totals)]
+            # one blank cell; only readings the identities check (a blank total would pass any)
+            extra += [c for c in _with_blanks(texts, n, gaps, 1, shape.decimal, shape.accept, totals)
+                      if shape.accept(c)]
             if extra:
                 notes.append("a blank cell may stand at the whitespace between runs")
         plain = distinct(split_tokens(texts, n, allow_decimal=shape.decimal, accept=shape.accept))
