@@ -21,7 +21,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from .digits import distinct, parse_number, split_tokens, split_values
+from .digits import cut, distinct, parse_number, split_tokens
 from .tokens import Tok
 
 MAX_LOOSE = 50
@@ -77,33 +77,11 @@ def _gaps(tokens: Sequence[Tok], text: str | None) -> list[int]:
 def _with_blanks(texts: list[str], ncols: int, gaps: list[int], nblank: int, decimal: bool,
                  accept: Callable | None = None, forbid: frozenset = frozenset()) -> list[tuple]:
     """Readings with ``nblank`` blank cells at whitespace gaps and the tokens cut into the rest
-    (``accept.prefix``, when given, prunes cuts whose finished identities fail)."""
+    (``accept`` prunes cuts whose finished identities fail; ``forbid``: cells a blank may not take)."""
     out: list[tuple] = []
-    prefix_ok = getattr(accept, "prefix", None)
-    first = getattr(accept, "first_check", 0)
     for placement in itertools.combinations_with_replacement(gaps, nblank):
         at = {g: placement.count(g) for g in set(placement)}
-        need = ncols - nblank
-
-        def rec(i: int, left: int, acc: tuple) -> None:
-            for _ in range(at.get(i, 0)):
-                if len(acc) in forbid:
-                    return  # a blank may not stand in this cell
-                acc = acc + (None,)
-            if len(acc) > ncols:
-                return
-            if i == len(texts):
-                if left == 0 and len(acc) == ncols:
-                    out.append(acc)
-                return
-            for k in range(1, min(left - (len(texts) - i - 1), len(texts[i])) + 1):
-                for vals in split_values(texts[i], k, decimal):
-                    nxt = acc + vals
-                    if len(nxt) > ncols or (prefix_ok is not None and len(nxt) >= first
-                                            and not prefix_ok(nxt, len(acc))):
-                        continue
-                    rec(i + 1, left - k, nxt)
-        rec(0, need, ())
+        out += cut(texts, ncols, decimal, accept, at, forbid)
     return distinct(out)
 
 
