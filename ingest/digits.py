@@ -18,6 +18,7 @@ _NUM = re.compile(r"-?\d+(?:\.\d+)?")
 MAX_CANDIDATES = 20000
 
 
+@lru_cache(maxsize=65536)
 def parse_number(text: str) -> Number | None:
     t = text.strip().replace(",", "")
     if not _NUM.fullmatch(t):
@@ -78,49 +79,65 @@ def split_tokens(tokens: Sequence[str], n: int, allow_decimal: bool = False,
     ``accept`` filters candidates (e.g. "the last equals the sum of the others"). Candidates
     are returned in a stable order (fewer cuts in earlier tokens first).
     """
-    if not tokens or n < len(tokens):
+    return cut(tokens, n, allow_decimal, accept)
+
+
+def cut(tokens: Sequence[str], n: int, allow_decimal: bool = False,
+        accept: Callable[[tuple[Number, ...]], bool] | None = None,
+        blanks_at: dict[int, int] | None = None, forbid: frozenset = frozenset()) -> list[tuple[Number, ...]]:
+    """The readings of ``tokens`` as ``n`` cells: each token cut into one or more numbers, and
+    ``blanks_at[g]`` blank cells (None) before token ``g`` (``g == len(tokens)``: after the last)
+    — never at an index in ``forbid``. The search walks the digits left to right and drops a
+    partial reading as soon as an identity it completes fails (``accept.prefix``)."""
+    blanks_at = blanks_at or {}
+    if not tokens or n < len(tokens) + sum(blanks_at.values()):
         return []
     caps = [_max_parts(t) for t in tokens]
-    if sum(caps) < n:
+    if sum(caps) + sum(blanks_at.values()) < n:
         return []
     results: list[tuple[Number, ...]] = []
+    prefix_ok = getattr(accept, "prefix", None)
+    first = getattr(accept, "first_check", 0)
+    # cells still needed after token i at the latest/earliest: for feasibility pruning
+    later_blanks = [sum(v for g, v in blanks_at.items() if g > i) for i in range(len(tokens) + 1)]
 
-    def rec(i: int, left: int, acc: tuple[str, ...]) -> None:
+    def add_blanks(g: int, acc: tuple) -> tuple | None:
+        for _ in range(blanks_at.get(g, 0)):
+            if len(acc) in forbid:
+                return None
+            acc = acc + (None,)
+        return acc
+
+    def rec(i: int, pos: int, acc: tuple) -> None:
         if len(results) >= MAX_CANDIDATES:
             return
-        if i == len(tokens):
-            if left == 0:
-                values = tuple(parse_number(p) for p in acc)
-                if all(v is not None for v in values) and (accept is None or accept(values)):  # type: ignore[arg-type]
-                    results.append(values)  # type: ignore[arg-type]
-            return
-        remaining_cap = sum(caps[i + 1:])
-        min_k = max(1, left - remaining_cap)
-        max_k = min(caps[i], left - (len(tokens) - i - 1))
-        for k in range(min_k, max_k + 1):
-            for parts in _splits_of(tokens[i], k, allow_decimal):
-                rec(i + 1, left - k, acc + parts)
+        tok = tokens[i]
+        for end in range(pos + 1, len(tok) + 1):
+            part = tok[pos:end]
+            if not _valid_part(part, allow_decimal) or tok[end:end + 1] == ".":
+                continue
+            nxt = acc + (parse_number(part),)
+            if prefix_ok is not None and len(nxt) >= first and not prefix_ok(nxt, len(acc)):
+                continue
+            rest_digits = sum(ch.isdigit() for ch in tok[end:]) + sum(caps[i + 1:])
+            need = n - len(nxt) - later_blanks[i]  # numbers still to read
+            if need < len(tokens) - i - 1 + (1 if end < len(tok) else 0) or need > rest_digits:
+                continue
+            if end < len(tok):
+                rec(i, end, nxt)
+            elif i + 1 < len(tokens):
+                nb = add_blanks(i + 1, nxt)
+                if nb is not None and (prefix_ok is None or len(nb) < first or prefix_ok(nb, len(nxt))):
+                    rec(i + 1, 0, nb)
+            else:
+                done = add_blanks(len(tokens), nxt)
+                if done is not None and len(done) == n and (accept is None or accept(done)):
+                    results.append(done)
 
-    rec(0, n, ())
+    start = add_blanks(0, ())
+    if start is not None:
+        rec(0, 0, start)
     return results
-
-
-def row_sum_ok(values: tuple[Number | None, ...]) -> bool:
-    """Table 三 row identity: 总计 (last) = sum of the six applicant columns."""
-    if any(v is None for v in values):
-        return True
-    return sum(values[:-1]) == values[-1]  # type: ignore[arg-type]
-
-
-def group_totals_ok(values: tuple[Number | None, ...], size: int = 5) -> bool:
-    """Table 四: in each group of ``size``, the last equals the sum of the others."""
-    for g in range(0, len(values), size):
-        part = values[g:g + size]
-        if any(v is None for v in part):
-            continue
-        if sum(part[:-1]) != part[-1]:  # type: ignore[arg-type]
-            return False
-    return True
 
 
 def distinct(cands: Iterable[tuple]) -> list[tuple]:

@@ -93,6 +93,15 @@ def _split_pipe_row(line: str) -> list[str] | None:
     return cells
 
 
+def _bordered_cells(line: str) -> list[str] | None:
+    """A Markdown row with pipes at both ends ("| 予以公开 | 4 | 0 |  |"): exactly the cells
+    between the outer pipes, empty ones included (an empty last cell is a real blank cell)."""
+    s = line.strip()
+    if len(s) < 3 or not (s.startswith("|") and s.endswith("|")) or s.count("|") < 3:
+        return None
+    return [c.strip() for c in s[1:-1].split("|")]
+
+
 def _text_pieces(text: str) -> list[_Piece]:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # One cell per line: a line that is only "|" opens a row; "xxx |" lines are its cells.
@@ -118,7 +127,8 @@ def _text_pieces(text: str) -> list[_Piece]:
             if row is not None:
                 pieces.append(_row_piece(row))
                 row = None
-            pieces.append(_Piece(ln))
+            cells = _split_pipe_row(ln)
+            pieces.append(_row_piece(cells) if cells is not None and len(cells) >= 2 and s != "|" else _Piece(ln))
         if row is not None:
             pieces.append(_row_piece(row))
         return pieces
@@ -127,6 +137,10 @@ def _text_pieces(text: str) -> list[_Piece]:
             continue  # Markdown header separator
         if _PAGE_FOOTER.match(ln):
             continue  # "— 5 —" page numbers left by PDF conversion
+        bordered = _bordered_cells(ln)
+        if bordered is not None and any(bordered) and "" in bordered[1:]:
+            pieces.append(_Piece(" | ".join(bordered), cells=bordered, keep_blanks=True))
+            continue
         cells = _split_pipe_row(ln)
         if cells is not None and len(cells) >= 2:
             pieces.append(_row_piece(cells))
@@ -154,7 +168,10 @@ def _html_pieces(text: str) -> list[_Piece]:
                         " save the page as text or PDF")
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
-    pieces: list[_Piece] = []
+    pieces: list[_Piece] = _page_meta_pieces(root)
+    body = _report_body(root)
+    if body is not None:
+        root = body
     block_tags = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "section", "article", "title"}
 
     def walk(el) -> None:
@@ -180,6 +197,49 @@ def _html_pieces(text: str) -> list[_Piece]:
 
     walk(root)
     return pieces
+
+
+# Page metadata of a crawled web page (TRS/WCM-style <meta> tags) → the same field lines a
+# crawler's text export starts with, so metadata extraction reads both alike.
+_PAGE_META = (("ArticleTitle", "标题"), ("PubDate", "发布时间"), ("ContentSource", "发布机构"))
+# the report body: its opening section and a later part (a table 三 header, section 六, the 统计表)
+_BODY_START = re.compile(r"一、\s*(?:总体情况|概述)|总体情况|政府信息公开(?:工作)?(?:年度)?报告")
+_BODY_END = re.compile(r"收到和处理政府信息公开申请|其他需要报告|统计表|附表|行政复议")
+_BODY_CLASSES = ("TRS_Editor", "zoom", "article-content", "article_con", "view", "content")
+
+
+def _page_meta_pieces(root) -> list[_Piece]:
+    out = []
+    for name, field in _PAGE_META:
+        vals = root.xpath(f"//meta[@name='{name}']/@content")
+        if vals and vals[0].strip():
+            out.append(_Piece(f"{field}: {vals[0].strip()}"))
+    return out
+
+
+def _report_body(root):
+    """The element holding the report itself (not the site's navigation, footer or script
+    lists): a known editor container when it holds the report, else the smallest element whose
+    text has the report's opening and a later part. None when the page is just the report."""
+    def holds_report(el) -> bool:
+        t = el.text_content()
+        return bool(_BODY_START.search(t) and _BODY_END.search(t))
+
+    for cls in _BODY_CLASSES:
+        for el in root.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')] | //*[@id='{cls}']"):
+            if holds_report(el):
+                return el
+    if not root.xpath("//nav|//header|//footer|//*[contains(@class,'nav')]|//*[contains(@class,'foot')]"):
+        return None
+    best, best_len = None, None
+    for el in root.iter("div", "article", "section", "td", "main"):
+        t = el.text_content()
+        if best_len is not None and len(t) >= best_len:
+            continue
+        if _BODY_START.search(t) and _BODY_END.search(t) and el.xpath(".//table") or (
+                _BODY_START.search(t) and _BODY_END.search(t) and len(t) > 500):
+            best, best_len = el, len(t)
+    return best
 
 
 def _table_grid(table) -> list[list[str]]:
@@ -225,7 +285,8 @@ def _nearest_table(el):
     return p
 
 
-def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int]:
+def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int, list[int]]:
+    """Text pieces of every page, the page count, and the pages with no text layer."""
     import pypdf
     from pypdf.errors import PdfReadError
 
@@ -239,8 +300,11 @@ def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int]:
             if not ok:
                 raise LoadError("encrypted PDF (cannot be opened without a password)")
         pieces: list[_Piece] = []
+        empty: list[int] = []
         for pno, page in enumerate(reader.pages, start=1):
             txt = page.extract_text() or ""
+            if not txt.strip():
+                empty.append(pno)
             for ln in txt.split("\n"):
                 if _PAGE_FOOTER.match(ln):
                     continue  # page number footer "- 3 -"
@@ -252,7 +316,7 @@ def _pdf_pieces(data: bytes) -> tuple[list[_Piece], int]:
         raise LoadError(f"corrupt PDF ({exc.__class__.__name__}: {str(exc)[:80]})") from exc
     if not any(p.text.strip() for p in pieces):
         raise LoadError("PDF has no text layer (scanned image?); OCR is not supported")
-    return pieces, n
+    return pieces, n, empty
 
 
 def _docx_pieces(data: bytes) -> list[_Piece]:
@@ -343,6 +407,7 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     digest = hashlib.sha256(data).hexdigest()
     encoding = None
     pages = None
+    empty_pages: list[int] = []
     if fmt in ("txt", "md", "html"):
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise LoadError("binary data, not a text file")
@@ -352,7 +417,7 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
         if not data.startswith(b"%PDF"):
             raise LoadError("not a PDF (missing %PDF header)")
         with _pypdf_messages() as pdf_notes:  # kept with the file, not printed without it
-            pieces, pages = _pdf_pieces(data)
+            pieces, pages, empty_pages = _pdf_pieces(data)
     elif fmt == "docx":
         if not data.startswith(b"PK"):
             raise LoadError("not a DOCX (not a zip container)")
@@ -362,6 +427,9 @@ def load_bytes(data: bytes, source: str, fmt: str, path: str = "") -> LoadedDocu
     text, lines, warnings = _assemble(pieces)
     if fmt == "pdf":
         warnings += [f"PDF: {m}" for m in dict.fromkeys(pdf_notes)]
+    if fmt == "pdf" and empty_pages:
+        warnings.append(f"PDF page(s) {', '.join(map(str, empty_pages))} of {pages} have no text layer "
+                        "(scanned images?): nothing on them was read, tables there included")
     if len(text.strip()) < 20:
         raise LoadError("no readable text")
     return LoadedDocument(source=source, path=path, content_hash=digest, format=fmt, text=text,

@@ -37,7 +37,7 @@ _YEAR_REPORT_ON = re.compile(r"现将((?:19|20)\d{2})年度?[^。]{0,12}?(?:情�
 # ------------------------------------------------------------------------------ title
 _TITLE = re.compile(
     rf"^(?P<pre>{_NAME_CHARS}*?)(?P<year>(?:19|20)\d{{2}})年度?(?P<post>{_NAME_CHARS}*?)"
-    r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)$")
+    r"(?:政府信息公开|政务公开|信息公开|政府信息工作公开)(?:工作)?(?:年度)?(?:工作)?(?:报告|年报)(?:的函|的通知|的报告)?$")
 _META_TITLE = re.compile(r"标题\s*[::][\s|]*([^|\n]+)")
 _TITLE_WINDOW = 15  # the title is among the first lines
 
@@ -120,9 +120,50 @@ def extract_meta(doc: LoadedDocument) -> ReportMeta:
     title, title_name, title_year, title_ev = _find_title(doc.lines)
     year, year_ev = _find_year(doc, flat, title_year, title_ev)
     agency, agency_ev = _find_agency(doc, flat, title_name, title_ev)
+    signed = _other_signatory(flat.text, agency)
+    if signed:
+        agency_ev += f"; the signature names {signed} (kept as a note; the title/发布机构 agency is kept)"
     return ReportMeta(agency=agency, year=year, published=_find_published(doc.lines),
                       template=detect_template(doc, year), title=title,
-                      agency_evidence=agency_ev, year_evidence=year_ev)
+                      agency_evidence=agency_ev, year_evidence=year_ev, signature_agency=signed)
+
+
+# Field labels of page metadata that get glued to the value ("名称沭阳县发展和改革局").
+_FIELD_LABELS = re.compile(r"^(?:发布机构|发文机关|发布单位|来源单位|信息来源|文章来源|来源|所属机构|机构名称|名称|单位)[:\uff1a]?")
+_TAIL_DATE = re.compile(r"\s*(?:19|20)\d{2}年\d{1,2}月\d{1,2}日\s*$")
+
+
+def strip_field_label(name: str) -> str:
+    """"名称沭阳县发展和改革局" → "沭阳县发展和改革局"; "发布机构:区执法应急局" → "区执法应急局"."""
+    prev = None
+    while prev != name:
+        prev, name = name, _FIELD_LABELS.sub("", name.strip())
+    return name
+
+
+def _other_signatory(text: str, agency: str | None) -> str | None:
+    """The agency that signs a report whose body is one flattened line ("…暂无平潭综合实验区X局
+    2021年1月26日"), when it is not the report's agency."""
+    if not agency:
+        return None
+    body = text.rstrip()
+    m = _TAIL_DATE.search(body[-200:])
+    if not m:
+        return None
+    tail = body[-200:][:m.start()]
+    place = _PLACE_SEG_FULL.match(agency)
+    if not place:
+        return None
+    i = tail.rfind(place.group())
+    if i < 0:
+        return None
+    name = re.sub(r"\s+", "", tail[i:])
+    if not re.fullmatch(rf"{_NAME_CHARS}{{3,40}}", name) or not name.endswith(_ORG_ALL + ("局",)):
+        return None
+    if name == agency or name in agency or agency in name:
+        return None
+    return name
+
 
 
 def detect_template(doc: LoadedDocument, year: int | None = None) -> TemplateName:
@@ -209,7 +250,7 @@ def _match_title(s: str) -> tuple[str, int] | None:
     m = _TITLE.match(s)
     if not m:
         return None
-    name = re.sub(r"关于$", "", m.group("post") or m.group("pre"))
+    name = re.sub(r"关于(?:报送|印发|公布|发布|上报|呈报)?$", "", m.group("post") or m.group("pre"))
     if name.endswith("人民"):  # "X市人民政府信息公开…": the 政府 was eaten by 政府信息公开
         name += "政府"
     return name, int(m.group("year"))
@@ -325,6 +366,9 @@ def _find_agency(doc: LoadedDocument, flat: _Flat, title_name: str | None, title
             name, ev = unit, f"self-reference (我{_town_kind(unit)}) + most named unit {unit}"
     if not name:
         return None, ""
+    if (stripped := strip_field_label(name)) != name and len(stripped) >= 2:
+        ev += f"; field label stripped ({name} → {stripped})"
+        name = stripped
     full = _complete_town(name)
     if full != name:
         synthesized = full not in flat.text
@@ -345,7 +389,7 @@ def _meta_publisher(lines: list[Line]) -> str | None:
     for ln in lines[:_TITLE_WINDOW]:
         m = _META_PUBLISHER.search(ln.text)
         if m:
-            v = re.sub(r"\s+", "", m.group(1))
+            v = strip_field_label(re.sub(r"\s+", "", m.group(1)))
             if re.fullmatch(rf"{_NAME_CHARS}{{2,40}}", v):
                 return v
     return None

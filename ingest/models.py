@@ -111,6 +111,7 @@ class ReportMeta:
     title: str | None = None
     agency_evidence: str = ""  # where the agency name was read from
     year_evidence: str = ""
+    signature_agency: str | None = None  # a different agency named in the signature (kept as a note)
 
 
 @dataclass

@@ -150,7 +150,7 @@ def parse_file(path: str | Path) -> tuple[ParsedReport, list[str]]:
         if meta.year is None and not cells and not sections:
             raise IngestError(NOT_A_REPORT)
         step = "validation"
-        findings = list(findings) + list(validate_report(cells, meta.template))
+        findings = list(findings) + list(validate_report(cells, meta.template, doc.text))
         step = "aliases"
         aliases = agency_aliases(doc, meta.agency) if meta.agency else []
     except IngestError:

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from . import templates as T
-from .digits import distinct, group_totals_ok, parse_number, row_sum_ok, split_tokens
+from . import prose_facts
+from .digits import distinct, parse_number, split_tokens
 from .models import Cell, Finding, LoadedDocument, Section
 from .indicators import parse_indicator_table
+from .rowread import RowReading, RowShape, read_row
 from .tokens import Tok, tokenize
 
 # ------------------------------------------------------------------------------ regions
@@ -31,7 +33,7 @@ _T3_START = re.compile(r"收到和处理政府信息公开申请(?:的)?情况")
 _T3_HEADER = re.compile(r"本列数据的勾稽关系")
 _T3_FIRST_ROW = re.compile(r"本年新收|新收政府信息公开申请")
 _CARRY_FWD = re.compile(r"结转下年")
-_T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?")
+_T4_START = re.compile(r"四、[^。\n]{0,30}?复议|行政复议[、和及与]?\s*行政诉讼(?:情况)?|行政复议(?:\s*\|\s*)+行政诉讼")
 _T5_START = re.compile(r"五、|存在的主要问题|主要问题(?:及|和)改进")
 _T2_START = re.compile(r"第二十条第?\(?一\)?项")
 
@@ -170,41 +172,6 @@ def _values_tokens(g: Group) -> list[Tok]:
     return [t for t in g.values]
 
 
-def _candidates_for(tokens: list[Tok], ncols: int, accept) -> list[tuple]:
-    """Readings of a row's value tokens as ``ncols`` values (None for blank cells)."""
-    if any(t.kind == "blank" for t in tokens):
-        while len(tokens) > ncols and tokens[0].kind == "blank" and tokens[0].text == "":
-            tokens = tokens[1:]  # colspan filler of the label column (HTML grids are right-aligned)
-        while len(tokens) > ncols and tokens[-1].kind == "blank":
-            tokens = tokens[:-1]
-        if len(tokens) == ncols:
-            vals = tuple(None if t.kind == "blank" else parse_number(t.text) for t in tokens)
-            return [vals]
-        nums = [t for t in tokens if t.kind == "num"]
-        if len(nums) == ncols:
-            return [tuple(parse_number(t.text) for t in nums)]
-        return []
-    texts = [t.text for t in tokens]
-    if len(texts) == ncols:
-        vals = tuple(parse_number(x) for x in texts)
-        return [vals] if all(v is not None for v in vals) else []
-    if len(texts) == ncols - 1 and all(len(x.lstrip("-")) == 1 for x in texts) and ncols > 2:
-        # one-digit cells cannot hide a run-together split: the row lost its last (总计) cell
-        vals = tuple(parse_number(x) for x in texts) + (None,)
-        return [vals]
-    if len(texts) < ncols:
-        ok = split_tokens(texts, ncols, accept=accept)
-        return distinct(ok)
-    # more values than columns: an extra cell crept in; try dropping cells
-    out = []
-    for drop in itertools.combinations(range(len(texts)), len(texts) - ncols):
-        kept = [x for i, x in enumerate(texts) if i not in drop]
-        vals = tuple(parse_number(x) for x in kept)
-        if all(v is not None for v in vals) and accept(vals):
-            out.append(vals)
-    return distinct(out)
-
-
 def parse_table3(doc: LoadedDocument, region: tuple[int, int], template: str) -> tuple[list[Cell], list[Finding]]:
     rows = T.t3_rows(template)
     region_text = doc.text[region[0]:region[1]]
@@ -296,54 +263,80 @@ def parse_table3(doc: LoadedDocument, region: tuple[int, int], template: str) ->
                 placed[gi] = _Placed(r, vals, "order", groups[gi].labels)
     placements = [p for p in placed if p is not None]
 
-    # 3) readings per row, then choose with the column identities
-    per_row: dict[int, tuple[_Placed, list[tuple]]] = {}
+    # 3) readings per row (read_row, filtered by the row identity), then choose with the column
+    #    identities and the prose; a row cut or placed without an identity confirming it is ambiguous
+    col_ids = [c.id for c in cols]
+    idents = T.t3_identities(template)
+    shape = RowShape(ncols, T.row_predicate(idents, col_ids), lost_last=True)
+    per_row: dict[int, tuple[_Placed, RowReading]] = {}
     for p in placements:
-        cands = _candidates_for(p.tokens, ncols, row_sum_ok)
-        if not cands:
-            loose = _candidates_for(p.tokens, ncols, lambda v: True)
-            cands = loose[:50]
-        per_row[p.row] = (p, cands)
-    chosen, undecided = _choose_t3(per_row, rows, template)
+        per_row[p.row] = (p, read_row(p.tokens, shape, doc.text))
+    facts = prose_facts.extract(doc.text, [region])
+    chosen, undecided, why = _choose_t3(per_row, rows, idents, facts)
+    derive_totals = _whole_total_column_blank(chosen)
 
     cells: list[Cell] = []
-    for ri, (p, cands) in sorted(per_row.items()):
+    for ri, (p, reading) in sorted(per_row.items()):
         spec = rows[ri]
         vals = chosen.get(ri)
-        raw_tokens = p.tokens
-        raw = " ".join(t.text or "∅" for t in raw_tokens)
+        cands = reading.readings
+        raw_tokens = reading.tokens
+        raw = reading.raw
         status = "exact" if p.how == "label" else "inferred"
-        note = ""
+        notes: list[str] = []
         if p.how != "label":
-            note = "row label missing in source; placed by template order and arithmetic"
+            notes.append("row label missing in source; placed by template order")
         if vals is None:
             status = "ambiguous"
-            note = (f"{len(cands)} readings fit" if cands else "no reading fits") + f": {raw}"
-            if cands:
-                note += " | " + " / ".join(",".join(_fmt(v) for v in c) for c in cands[:5])
+            notes = [(f"{len(cands)} readings fit" if cands else "no reading fits") + f": {raw}"
+                     + ("" if not cands else " | " + " / ".join(",".join(_fmt(v) for v in c) for c in cands[:5]))]
+            notes += reading.notes
         elif ri in undecided:
             status = "ambiguous"
-            note = f"digits run together ({raw}); alternatives: " + " / ".join(
-                ",".join(_fmt(v) for v in c) for c in undecided[ri][:5])
-        elif len(raw_tokens) != ncols and not any(t.kind == "blank" for t in raw_tokens):
-            if len(raw_tokens) < ncols:
-                note = (note + "; " if note else "") + f"digits run together ({raw}) split by the row identity"
+            notes.append(f"digits run together ({raw}); alternatives: " + " / ".join(
+                ",".join(_fmt(v) for v in c) for c in undecided[ri][:5]))
+        else:
+            confirmed = _t3_row_confirmed(ri, vals, chosen, rows, idents, col_ids)
+            cut = not reading.forced  # the figures were cut, blanks placed or cells dropped
+            if (p.how != "label" or cut) and not confirmed:
+                status = "ambiguous"
+                notes.append(f"reading {','.join(map(_fmt, vals))} of ({raw}) is not confirmed by any identity")
+                vals = None
             else:
-                note = (note + "; " if note else "") + f"extra cell(s) in source ({raw}) dropped"
-                status = "inferred"
+                if p.how != "label":
+                    notes.append("confirmed by " + confirmed)
+                if cut:
+                    notes.append(f"digits run together ({raw}) split by the {confirmed or 'row identity'}"
+                                 if reading.how == "split" else "; ".join(reading.notes) + f" ({raw})")
+                if reading.how == "dropped":
+                    status = "inferred"
+                if reading.forced and reading.how == "split":
+                    notes.append(f"digits run together ({raw}): as many digits as cells, one digit per cell")
+                elif reading.forced and reading.how == "blank-gap":
+                    notes.append("; ".join(reading.notes) + f" ({raw}); the only reading")
+                if why.get(ri):
+                    notes.append(why[ri])
+        note = "; ".join(n for n in notes if n)
         a = raw_tokens[0].start if raw_tokens else None
         b = raw_tokens[-1].end if raw_tokens else None
+        parts_sum = None
+        if derive_totals and vals is not None and vals[-1] is None and all(v is not None for v in vals[:-1]):
+            parts_sum = sum(vals[:-1])  # type: ignore[arg-type]
         for ci, col in enumerate(cols):
             v = vals[ci] if vals is not None else None
             tok = _token_for(raw_tokens, ci, ncols)
+            cst, cnote = status, note
+            if parts_sum is not None and col.id == "total":
+                v, cst = parts_sum, "derived"
+                cnote = "the report leaves the whole 总计 column blank; derived as the sum of the applicant columns"
             cells.append(Cell(
                 table="三", row=spec.label, column=col.label, value=v,
                 raw=(tok.text if tok is not None and len(raw_tokens) == ncols else raw),
-                status=status, row_id=spec.id, column_id=col.id,
+                status=cst, row_id=spec.id, column_id=col.id,
                 start=tok.start if tok is not None and len(raw_tokens) == ncols else a,
                 end=tok.end if tok is not None and len(raw_tokens) == ncols else b,
                 page=raw_tokens[0].page if raw_tokens else None,
-                line_no=raw_tokens[0].line_no if raw_tokens else None, note=note))
+                line_no=raw_tokens[0].line_no if raw_tokens else None, note=cnote))
     for ri, spec in enumerate(rows):
         if ri not in per_row:
             findings.append(Finding("parse.row_not_found", "warning", f"表三 row not found: {spec.label}",
@@ -385,47 +378,83 @@ def _place_in_gap(expanded, free_rows, groups, rows) -> list[int]:
     return slots
 
 
-def _choose_t3(per_row, rows, template):
-    """Pick one reading per row maximising the column identities that hold."""
-    ids = [r.id for r in rows]
+def _t3_lookup(assign: dict[int, tuple], rows, col_ids):
+    idx = {r.id: i for i, r in enumerate(rows)}
+    cidx = {c: i for i, c in enumerate(col_ids)}
+
+    def get(cell: tuple[str, str]):
+        t = assign.get(idx[cell[0]]) if cell[0] in idx else None
+        return _MISSING if t is None else t[cidx[cell[1]]]
+    return get
+
+
+_MISSING = object()  # a row with no reading (not found, or undecided): the identity cannot be checked
+
+
+def _column_checks(assign: dict[int, tuple], rows, idents, col_ids, only_row: str | None = None) -> tuple[int, int]:
+    """(held, evaluable) over the column identities' instances (those naming ``only_row``)."""
+    get = _t3_lookup(assign, rows, col_ids)
+    row_ids = [r.id for r in rows]
+    held = evaluable = 0
+    for ident in idents:
+        if ident.each != "column" or (only_row and only_row not in ident.lhs + ident.rhs):
+            continue
+        if any(r not in row_ids for r in ident.lhs + ident.rhs):
+            continue  # the table lacks a row the identity needs
+        for _, lhs, rhs in ident.instances(row_ids, col_ids):
+            # a blank counts as 0 on both sides: where a reading puts its blank cell must not
+            # decide whether an identity is counted (it would favour hiding a blank in a column
+            # that cannot be checked anyway)
+            lv = [get(c) for c in lhs]
+            rv = [get(c) for c in rhs]
+            if any(v is _MISSING for v in lv + rv) or all(v is None for v in lv) or all(v is None for v in rv):
+                continue
+            ok = T.check([0 if v is None else v for v in lv], [0 if v is None else v for v in rv])
+            if ok is not None:
+                evaluable += 1
+                held += ok
+    return held, evaluable
+
+
+def _t3_row_confirmed(ri: int, vals: tuple, assign: dict[int, tuple], rows, idents, col_ids) -> str:
+    """Which identity confirms this row's reading ('' when none): its own row identity, or the
+    column identities it takes part in (all that can be evaluated hold)."""
+    idx = {c: i for i, c in enumerate(col_ids)}
+    for ident in idents:
+        if ident.each == "row":
+            ok = T.check([vals[idx[c]] for c in ident.lhs], [vals[idx[c]] for c in ident.rhs], blank_as_zero=True)
+            if ok:
+                return "row identity (" + ident.description + ")"
+    held, evaluable = _column_checks(assign, rows, idents, col_ids, only_row=rows[ri].id)
+    if evaluable and held == evaluable:
+        return "column identities (" + "; ".join(i.description for i in idents if i.each == "column") + ")"
+    return ""
+
+
+def _choose_t3(per_row, rows, idents, facts) -> tuple[dict[int, tuple], dict[int, list[tuple]], dict[int, str]]:
+    """Pick one reading per row maximising the column identities that hold, then the prose."""
+    col_ids = [c.id for c in T.T3_COLUMNS]
     fixed: dict[int, tuple] = {}
     multi: dict[int, list[tuple]] = {}
-    for ri, (_, cands) in per_row.items():
-        if len(cands) == 1:
-            fixed[ri] = cands[0]
-        elif len(cands) > 1:
-            multi[ri] = cands
+    for ri, (_, reading) in per_row.items():
+        if len(reading.readings) == 1:
+            fixed[ri] = reading.readings[0]
+        elif len(reading.readings) > 1:
+            multi[ri] = reading.readings
+    why: dict[int, str] = {}
     if not multi:
-        return fixed, {}
-    idx = {rid: i for i, rid in enumerate(ids)}
-    outcome_rows = [i for i, r in enumerate(rows) if r.id not in ("new", "carried_over", "total", "carried_forward")]
-
-    def score(assign: dict[int, tuple]) -> int:
-        s = 0
-        for c in range(len(T.T3_COLUMNS)):
-            def v(rid):
-                t = assign.get(idx[rid])
-                return None if t is None else t[c]
-            a, b, tot, cf = v("new"), v("carried_over"), v("total"), v("carried_forward")
-            if None not in (a, b, tot, cf) and a + b == tot + cf:
-                s += 1
-            outs = [assign.get(i) for i in outcome_rows]
-            if tot is not None and all(o is not None and o[c] is not None for o in outs):
-                if sum(o[c] for o in outs) == tot:  # type: ignore[index]
-                    s += 1
-        return s
-
+        return fixed, {}, why
     keys = sorted(multi)
     total_combos = 1
     for k in keys:
         total_combos *= len(multi[k])
     if total_combos > 20000:
-        return fixed, {k: multi[k] for k in keys}
+        return fixed, {k: multi[k] for k in keys}, why
     best, best_assign = -1, []
     for combo in itertools.product(*(multi[k] for k in keys)):
         assign = dict(fixed)
         assign.update(zip(keys, combo))
-        s = score(assign)
+        s, _ = _column_checks(assign, rows, idents, col_ids)
         if s > best:
             best, best_assign = s, [combo]
         elif s == best:
@@ -434,10 +463,29 @@ def _choose_t3(per_row, rows, template):
     undecided: dict[int, list[tuple]] = {}
     for i, k in enumerate(keys):
         options = distinct(c[i] for c in best_assign)
+        if len(options) > 1:
+            options = _prefer_t3_by_prose(options, rows[k].id, facts) or options
+            if len(options) == 1:
+                why[k] = "chosen among readings by the figure the prose states"
         chosen[k] = options[0]
         if len(options) > 1:
             undecided[k] = options
-    return chosen, undecided
+    return chosen, undecided, why
+
+
+def _prefer_t3_by_prose(options: list[tuple], row_id: str, facts) -> list[tuple]:
+    for m in prose_facts.PROSE_METRICS:
+        if m.table == "三" and [r for r, _ in m.cells] == [row_id]:
+            vals = prose_facts.stated(facts, m.id)
+            if vals:
+                return [o for o in options if o[-1] in vals]
+    return []
+
+
+def _whole_total_column_blank(chosen: dict[int, tuple]) -> bool:
+    vals = [v for v in chosen.values() if v is not None]
+    return len(vals) >= 3 and all(v[-1] is None for v in vals) and any(
+        all(x is not None for x in v[:-1]) for v in vals)
 
 
 def _token_for(tokens: list[Tok], ci: int, ncols: int) -> Tok | None:
@@ -461,36 +509,38 @@ def parse_table4(doc: LoadedDocument, region: tuple[int, int]) -> tuple[list[Cel
     values: list[Tok] = []
     for g in groups:
         values.extend(g.values)
-        if sum(1 for _ in values) >= 15:
+        if len(values) >= 15:
             break
     layout = T.t4_columns()
     n = len(layout)
+    idents = T.t4_identities()
+    reading = read_row(values, RowShape(n, T.row_predicate(idents, T.t4_column_ids())), doc.text)
+    values = reading.tokens
     texts = [t.text for t in values]
+    cands = reading.readings
     status, note = "exact", ""
-    if any(t.kind == "blank" for t in values):
-        values = values[:n]
-        texts = [t.text for t in values]
-        cands = [tuple(None if t.kind == "blank" else parse_number(t.text) for t in values)] if len(values) == n else []
-    elif len(texts) == n:
-        cands = [tuple(parse_number(x) for x in texts)]
-    elif len(texts) < n:
-        cands = distinct(split_tokens(texts, n, accept=group_totals_ok))
-        note = f"digits run together ({' '.join(texts)}) split by the group totals"
-        if not cands:
-            loose = distinct(split_tokens(texts, n))
-            cands = loose[:50] if len(loose) <= 50 else []
-            note = f"digits run together ({' '.join(texts)}); no reading satisfies the group totals"
-    else:
-        cands = [tuple(parse_number(x) for x in texts[:n])]
-        status = "inferred"
-        note = f"{len(texts)} figures where 15 were expected; the first 15 used"
     if not cands:
         return [], [Finding("parse.table4_unreadable", "warning",
                             f"表四: cannot read 15 figures from: {' '.join(texts)[:80]}", table="四")]
-    vals = cands[0]
+    if len(cands) > 1:
+        by_prose = _prefer_t4_by_prose(cands, prose_facts.extract(doc.text, [region]))
+        if len(by_prose) == 1:
+            cands, note = by_prose, "; the figure(s) the prose states (行政复议/行政诉讼N件) chose among the readings"
     if len(cands) > 1:
         status = "ambiguous"
         note = f"{len(cands)} readings of {' '.join(texts)}: " + " / ".join(",".join(map(_fmt, c)) for c in cands[:4])
+        vals: tuple = (None,) * n
+    else:
+        vals = cands[0]
+        if not reading.forced:
+            if reading.confirmed:
+                note = f"digits run together ({' '.join(texts)}) split by the group totals" + note
+                if reading.how == "dropped":
+                    status, note = "inferred", f"{len(texts)} figures for 15 cells; {note}"
+            else:
+                status, vals = "ambiguous", (None,) * n
+                note = f"digits run together ({' '.join(texts)}); no reading satisfies the group totals: " + \
+                    " / ".join(",".join(map(_fmt, c)) for c in cands[:4])
     cells = []
     exact_tokens = len(values) == n and status != "ambiguous" and not note.startswith("digits")
     for i, (gid, rid, label, cid) in enumerate(layout):
@@ -500,8 +550,22 @@ def parse_table4(doc: LoadedDocument, region: tuple[int, int]) -> tuple[list[Cel
                           status=status, row_id="appeals", column_id=cid,
                           start=tok.start if tok else None,
                           end=tok.end if exact_tokens and tok else (values[-1].end if values else None),
-                          page=tok.page if tok else None, line_no=tok.line_no if tok else None, note=note))
+                          page=tok.page if tok else None, line_no=tok.line_no if tok else None, note=note.lstrip("; ")))
     return cells, findings
+
+
+def _prefer_t4_by_prose(cands: list[tuple], facts) -> list[tuple]:
+    """Keep the readings whose group totals equal what the prose states (行政复议N件 / 行政诉讼N件)."""
+    col = {cid: i for i, cid in enumerate(T.t4_column_ids())}
+    kept = cands
+    for m in prose_facts.PROSE_METRICS:
+        if m.table != "四":
+            continue
+        vals = prose_facts.stated(facts, m.id)
+        if not vals:
+            continue
+        kept = [c for c in kept if sum(c[col[cid]] or 0 for _, cid in m.cells) in vals] or kept
+    return kept
 
 
 # ------------------------------------------------------------------------------ table 二
@@ -522,24 +586,20 @@ def parse_table2(doc: LoadedDocument, region: tuple[int, int], template: str) ->
         used.add(gi)
         g = groups[gi]
         ncols = len(spec.columns)
-        vals_toks = g.values
+        decimal_cols = [spec.decimal and c.id == "amount" for c in spec.columns]
+        reading = read_row(g.values, RowShape(ncols, None, decimal=any(decimal_cols)), doc.text)
+        vals_toks = reading.tokens
         texts = [t.text for t in vals_toks if t.kind == "num"]
+        # a decimal figure only in an amount column
+        cands = [c for c in reading.readings
+                 if all(dc or not isinstance(v, Decimal) for v, dc in zip(c, decimal_cols))]
         status, note = "exact", ""
-        if len(texts) == ncols:
-            vals_toks = [t for t in vals_toks if t.kind == "num"]
-            cands = [tuple(parse_number(x) for x in texts)]
-        elif any(t.kind == "blank" for t in vals_toks) and len(vals_toks) >= ncols:
-            cands = [tuple(None if t.kind == "blank" else parse_number(t.text) for t in vals_toks[:ncols])]
-        elif len(texts) > ncols:
-            cands = [tuple(parse_number(x) for x in texts[:ncols])]
-            status, note = "inferred", f"{len(texts)} figures for {ncols} columns; the first {ncols} used"
-        else:
-            cands = distinct(split_tokens(texts, ncols, allow_decimal=spec.decimal))
+        if not reading.forced:
+            note = f"digits run together ({' '.join(texts)})"
             if len(cands) > 1:
                 cands = _prefer_by_prose(cands, spec, prose)
-            if len(cands) > 1:
-                cands = _prefer_by_prior(cands, spec)
-            note = f"digits run together ({' '.join(texts)})"
+                if len(cands) == 1:
+                    note += " split by the figures the prose states"
         if not cands:
             findings.append(Finding("parse.table2_unreadable", "warning",
                                     f"表二 {spec.label}: cannot read {ncols} figure(s) from {' '.join(texts)}",
@@ -550,17 +610,16 @@ def parse_table2(doc: LoadedDocument, region: tuple[int, int], template: str) ->
             status = "ambiguous"
             note += f"; {len(cands)} readings fit: " + " / ".join(",".join(map(_fmt, c)) for c in cands[:6])
             vals = None
-        elif note and status == "exact":
-            note += " split unambiguously" if len(texts) < ncols else ""
+        elif note and not note.endswith("states"):
+            note += " split unambiguously"
         for ci, col in enumerate(spec.columns):
             tok = vals_toks[ci] if len(vals_toks) == ncols else (vals_toks[0] if vals_toks else None)
             v = vals[ci] if vals is not None else None
-            if v is not None and not spec.decimal and isinstance(v, Decimal):
-                status = "ambiguous"
             cells.append(Cell(table="二", row=f"{spec.item}/{spec.label}", column=col.label, value=v,
                               raw=tok.text if tok is not None and len(vals_toks) == ncols else " ".join(texts),
                               status=status, row_id=spec.id, column_id=col.id,
-                              start=tok.start if tok else None, end=tok.end if tok else None,
+                              start=tok.start if tok else None,
+                              end=(tok.end if len(vals_toks) == ncols else vals_toks[-1].end) if tok else None,
                               page=tok.page if tok else None, line_no=tok.line_no if tok else None, note=note))
     return cells, findings
 
@@ -577,38 +636,47 @@ def _more_specific_row(spec: T.T2Row, g: Group, specs) -> bool:
     return False
 
 
-def _prefer_by_prior(cands: list[tuple], spec: T.T2Row) -> list[tuple]:
-    """Weak priors from the 2019 template: new documents are usually published the year they are
-    made (本年新制作数量 = 本年新公开数量) and the running total is at least the year's figure."""
-    ids = [c.id for c in spec.columns]
-    if ids[:3] == ["made", "published", "total_public"]:
-        kept = [c for c in cands if c[0] == c[1] and c[2] >= c[1]]
-        return kept or cands
-    return cands
-
-
 def _prefer_by_prose(cands: list[tuple], spec: T.T2Row, prose: str) -> list[tuple]:
-    """Keep the readings whose figures the report's prose states next to the row's name."""
-    scores = []
-    for c in cands:
-        s = 0
-        for v in c:
-            if v is None:
-                continue
-            pat = re.compile(rf"(?:{'|'.join(map(re.escape, spec.keys))})[^。;]{{0,12}}?(?<![\d.]){re.escape(str(v))}(?![\d.])|"
-                             rf"(?<!\d){re.escape(str(v))}件?(?:[^。;\d]{{0,6}})(?:{'|'.join(map(re.escape, spec.keys))})")
-            if pat.search(prose):
-                s += 1
-        scores.append(s)
-    best = max(scores)
-    if best == 0:
-        return cands
-    return [c for c, s in zip(cands, scores) if s == best]
+    """Keep the readings that agree with what the prose states about one *column* of the row:
+    "新制发规范性文件3件" → 本年制发件数 = 3 (a bare figure near the row's name decides nothing)."""
+    row = "|".join(map(re.escape, spec.keys))
+    kept = cands
+    for ci, col in enumerate(spec.columns):
+        if not col.keys:
+            continue
+        ck = "|".join(map(re.escape, col.keys))
+        pat = re.compile(rf"(?:{ck})[^。;；,，\d]{{0,6}}?(?:{row})[^。;；,，\d]{{0,4}}?(?<![\d.])(\d+)(?:件|个|项|起|条)|"
+                         rf"(?:{row})[^。;；,，\d]{{0,4}}?(?:{ck})[^。;；,，\d]{{0,4}}?(?<![\d.])(\d+)(?:件|个|项|起|条)")
+        stated = {int(m.group(1) or m.group(2)) for m in pat.finditer(prose)}
+        if len(stated) == 1:
+            narrowed = [c for c in kept if c[ci] in stated]
+            kept = narrowed or kept
+    return kept
 
 
 # ------------------------------------------------------------------------------ entry point
 def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) -> tuple[list[Cell], list[Finding]]:
-    """Return every cell found, and findings about the parse itself (ambiguous splits, missing rows)."""
+    """Return every cell found, and findings about the parse itself (ambiguous splits, missing rows).
+
+    A PDF's cells are read twice — from its text and by geometry — and reconciled cell by cell
+    (:mod:`ingest.pdf_geometry`)."""
+    from . import pdf_geometry
+
+    cells, findings = parse_tables_text(doc, template)
+    if doc.format == "pdf":
+        cells, more = pdf_geometry.cross_check(doc, cells, template)
+        findings += more
+    reported: set[tuple[str, str]] = set()
+    for c in cells:
+        if c.status == "ambiguous" and (c.table, c.row) not in reported:
+            reported.add((c.table, c.row))
+            findings.append(Finding("parse.ambiguous", "warning",
+                                    f"表{c.table} {c.row}: {c.note}", table=c.table, row=c.row))
+    return cells, _dedupe(findings)
+
+
+def parse_tables_text(doc: LoadedDocument, template: str) -> tuple[list[Cell], list[Finding]]:
+    """The cells of one reading of ``doc``'s text (every format reduces to text lines/cells)."""
     regions = find_regions(doc.text, template)
     cells: list[Cell] = []
     findings: list[Finding] = []
@@ -628,13 +696,53 @@ def parse_tables(doc: LoadedDocument, sections: list[Section], template: str) ->
         c, f = parse_table4(doc, regions.t4)
         cells += c
         findings += f
-    reported: set[tuple[str, str]] = set()
-    for c in cells:
-        if c.status == "ambiguous" and (c.table, c.row) not in reported:
-            reported.add((c.table, c.row))
-            findings.append(Finding("parse.ambiguous", "warning",
-                                    f"表{c.table} {c.row}: {c.note}", table=c.table, row=c.row))
-    return cells, _dedupe(findings)
+    c, f = parse_info_fee_table(doc)
+    cells += c
+    findings += f
+    return cells, findings
+
+
+def parse_info_fee_table(doc: LoadedDocument) -> tuple[list[Cell], list[Finding]]:
+    """A report's own 信息处理费 table (a grid or pipe rows: a header row naming 件数/金额 and a
+    row labelled 信息处理费), stored as 表二 row ``info_fee``. Prose about the fee is a prose fact,
+    not a cell."""
+    cells: list[Cell] = []
+    grid_lines = [ln for ln in doc.lines if ln.cells is not None]
+    for i, ln in enumerate(grid_lines):
+        label_cells = [c for c in ln.cells if any(k in c for k in T.INFO_FEE_KEYS)]  # type: ignore[union-attr]
+        if not label_cells:
+            continue
+        values = [c.strip() for c in ln.cells if c not in label_cells]  # type: ignore[union-attr]
+        nums = [(j, v) for j, v in enumerate(values) if parse_number(v.replace("元", "").replace("万", "")) is not None]
+        if not nums:
+            continue
+        header = None
+        for prev in reversed(grid_lines[max(0, i - 3):i]):
+            if not any(parse_number(c) is not None for c in prev.cells if c.strip()):  # type: ignore[union-attr]
+                header = [c.strip() for c in prev.cells if not any(k in c for k in T.INFO_FEE_KEYS)]  # type: ignore[union-attr]
+                break
+        for k, (j, v) in enumerate(nums):
+            head = ""
+            if header is not None:
+                # header cells after the label column, right-aligned with the values
+                named = header[-len(values):] if len(header) >= len(values) else header
+                head = named[j] if j < len(named) else ""
+            col = next((c for c in T.INFO_FEE_COLUMNS if any(key in head for key in c.keys)), None)
+            if col is None:
+                col = T.INFO_FEE_COLUMNS[-1] if len(nums) == 1 else None
+            if col is None:
+                continue
+            unit = "万元" if "万元" in head + v else ("元" if "元" in head + v else "")
+            value = parse_number(v.replace("万元", "").replace("元", ""))
+            pos = ln.text.find(v)
+            cells.append(Cell(table="二", row=f"报告自列/{label_cells[0].strip()}", column=head or col.label,
+                              value=value, raw=v, status="exact", row_id="info_fee", column_id=col.id,
+                              start=ln.start + max(pos, 0), end=ln.start + max(pos, 0) + len(v),
+                              page=ln.page, line_no=ln.line_no,
+                              note=f"the report's own 信息处理费 table{'; unit ' + unit if unit else ''}"))
+        if cells:
+            break
+    return cells, []
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -7,6 +7,7 @@ code base should spell out a row label. Sources: 国办公开办函〔2021〕30�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,87 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class Identity:
-    """``lhs`` (one id) must equal the sum of ``rhs`` (ids, with optional "-" prefix)."""
+    """Σ ``lhs`` must equal Σ ``rhs``, for every row (``each="row"``: the ids are column ids) or
+    for every column (``each="column"``: the ids are row ids) of ``table``.
+
+    Example: ``Identity("table3.row_sum", "三", ("total",), T3_PARTS, "row")`` is 总计 = 自然人 + …
+    + 其他 in each row of 表三. The parser uses these to choose among digit splits, validation to
+    report broken ones — one list, two readers.
+    """
 
     name: str
-    lhs: str
+    table: str
+    lhs: tuple[str, ...]
     rhs: tuple[str, ...]
+    each: str  # "row" | "column"
     description: str
+
+    def instances(self, rows: Iterable[str], cols: Iterable[str]) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
+        """(where, lhs cells, rhs cells) for every row or column; cells are (row_id, column_id)."""
+        out = []
+        for k in (rows if self.each == "row" else cols):
+            if self.each == "row":
+                out.append((k, [(k, c) for c in self.lhs], [(k, c) for c in self.rhs]))
+            else:
+                out.append((k, [(r, k) for r in self.lhs], [(r, k) for r in self.rhs]))
+        return out
+
+
+def check(lhs: Sequence, rhs: Sequence, blank_as_zero: bool = False) -> bool | None:
+    """True/False when the identity can be evaluated on these values, None when it cannot
+    (a missing value; a blank counts as 0 only with ``blank_as_zero``, and never on the left)."""
+    if any(v is None for v in lhs):
+        return None
+    if any(v is None for v in rhs):
+        if not blank_as_zero:
+            return None
+        rhs = [0 if v is None else v for v in rhs]
+    return sum(lhs) == sum(rhs)
+
+
+def row_predicate(identities: Sequence[Identity], cols: Sequence[str], blank_as_zero: bool = True):
+    """``accept(values)`` for one row's reading: every per-row identity that can be evaluated holds
+    (the same rule as :func:`check`, unrolled: the digit search calls it very often)."""
+    idx = {c: i for i, c in enumerate(cols)}
+    per_row = [(tuple(idx[c] for c in i.lhs), tuple(idx[c] for c in i.rhs))
+               for i in identities if i.each == "row"]
+
+    def broken(values: tuple, lh: tuple, rh: tuple) -> bool:
+        s = 0
+        for j in lh:
+            v = values[j]
+            if v is None:
+                return False  # cannot be evaluated
+            s += v
+        t = 0
+        for j in rh:
+            v = values[j]
+            if v is None:
+                if not blank_as_zero:
+                    return False
+                continue
+            t += v
+        return s != t
+
+    def accept(values: tuple) -> bool:
+        for lh, rh in per_row:
+            if broken(values, lh, rh):
+                return False
+        return True
+    last = [max(lh + rh) for lh, rh in per_row]
+
+    def prefix(values: tuple, before: int = 0) -> bool:
+        """The identities completed by ``values[before:]`` hold (for pruning a search)."""
+        n = len(values)
+        for (lh, rh), m in zip(per_row, last):
+            if before <= m < n and broken(values, lh, rh):
+                return False
+        return True
+    accept.prefix = prefix  # type: ignore[attr-defined]
+    accept.first_check = min(last) + 1 if last else 0  # type: ignore[attr-defined]  # no prefix shorter can fail
+    accept.n_identities = len(per_row)  # type: ignore[attr-defined]
+    accept.totals = frozenset(j for lh, _ in per_row for j in lh)  # type: ignore[attr-defined]
+    return accept
 
 
 # ---------------------------------------------------------------------------------------------
@@ -118,11 +194,13 @@ def t3_outcome_rows(template: str) -> tuple[str, ...]:
 
 
 def t3_identities(template: str) -> tuple[Identity, ...]:
-    """Column identities of table 三 (each applies to every column)."""
+    """Table 三: the row sum (each row) and the two column identities (each column)."""
     return (
-        Identity("table3.balance", "new+carried_over", ("total", "carried_forward"),
+        Identity("table3.row_sum", "三", ("total",), T3_PARTS, "row",
+                 "总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他"),
+        Identity("table3.balance", "三", ("new", "carried_over"), ("total", "carried_forward"), "column",
                  "一 + 二 = 三(七)总计 + 四 (the table's own header)"),
-        Identity("table3.outcomes", "total", t3_outcome_rows(template),
+        Identity("table3.outcomes", "三", ("total",), t3_outcome_rows(template), "column",
                  "(七)总计 = (一)+(二)+Σ(三)+Σ(四)+Σ(五)+Σ(六)"),
     )
 
@@ -154,6 +232,19 @@ def t4_columns() -> list[tuple[str, str, str, str]]:
     return out
 
 
+def t4_identities() -> tuple[Identity, ...]:
+    """Table 四 (one row, ``appeals``): each group's 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
+    return tuple(
+        Identity("table4.group_total", "四", (f"{g.id}.total",),
+                 tuple(f"{g.id}.{r.id}" for r in T4_RESULTS[:-1]), "row",
+                 f"{g.label}: 总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结")
+        for g in T4_GROUPS)
+
+
+def t4_column_ids() -> tuple[str, ...]:
+    return tuple(c[3] for c in t4_columns())
+
+
 # ---------------------------------------------------------------------------------------------
 # Table 二: 主动公开政府信息情况
 # ---------------------------------------------------------------------------------------------
@@ -168,12 +259,14 @@ class T2Row:
     signed: bool = False  # 本年增/减 may be negative
 
 
+# ``keys`` of a 表二 column: the words prose uses when it states that column's figure
+# ("2025年新制发规范性文件3件" states 行政规范性文件/本年制发件数 = 3).
 _DOC_COLS_2021 = (
-    ColumnSpec("issued", "本年制发件数"),
-    ColumnSpec("repealed", "本年废止件数"),
-    ColumnSpec("in_force", "现行有效件数"),
+    ColumnSpec("issued", "本年制发件数", ("制发", "新制定", "出台", "印发")),
+    ColumnSpec("repealed", "本年废止件数", ("废止",)),
+    ColumnSpec("in_force", "现行有效件数", ("现行有效",)),
 )
-_DECISION_COL = (ColumnSpec("decisions", "本年处理决定数量"),)
+_DECISION_COL = (ColumnSpec("decisions", "本年处理决定数量", ("处理决定", "作出")),)
 
 T2_ROWS_2021: tuple[T2Row, ...] = (
     T2Row("rules", "第二十条第(一)项", "规章", ("规章",), _DOC_COLS_2021),
@@ -186,14 +279,14 @@ T2_ROWS_2021: tuple[T2Row, ...] = (
 )
 
 _DOC_COLS_2019 = (
-    ColumnSpec("made", "本年新制作数量"),
-    ColumnSpec("published", "本年新公开数量"),
-    ColumnSpec("total_public", "对外公开总数量"),
+    ColumnSpec("made", "本年新制作数量", ("新制作", "制作")),
+    ColumnSpec("published", "本年新公开数量", ("新公开",)),
+    ColumnSpec("total_public", "对外公开总数量", ("对外公开总", "累计公开")),
 )
 _ITEM_COLS_2019 = (
-    ColumnSpec("last_year_items", "上一年项目数量"),
-    ColumnSpec("change", "本年增/减"),
-    ColumnSpec("decisions", "处理决定数量"),
+    ColumnSpec("last_year_items", "上一年项目数量", ("上一年",)),
+    ColumnSpec("change", "本年增/减", ("增减", "增/减")),
+    ColumnSpec("decisions", "处理决定数量", ("处理决定", "作出")),
 )
 T2_ROWS_2019: tuple[T2Row, ...] = (
     T2Row("rules", "第二十条第(一)项", "规章", ("规章",), _DOC_COLS_2019),
@@ -207,6 +300,15 @@ T2_ROWS_2019: tuple[T2Row, ...] = (
           (ColumnSpec("last_year_items", "上一年项目数量"), ColumnSpec("change", "本年增/减")), signed=True),
     T2Row("procurement", "第二十条第(九)项", "政府集中采购", ("政府集中采购", "集中采购"),
           (ColumnSpec("projects", "采购项目数量"), ColumnSpec("amount", "采购总金额")), decimal=True),
+)
+
+
+# A table some reports add beside the template (often in 六、其他需要报告的事项): the
+# 信息处理费 charged. Its columns are named by its own header; these keys map them.
+INFO_FEE_KEYS = ("信息处理费", "信息公开处理费")
+INFO_FEE_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("cases", "收费件数", ("件数", "收费件", "申请数", "数量")),
+    ColumnSpec("amount", "收费金额", ("金额", "费用", "收费额", "元")),
 )
 
 

@@ -50,7 +50,7 @@ def _split_text(s: str, base: int) -> list[tuple[TokKind, str, int, int]]:
         nonlocal label_start
         if label_start is not None:
             piece = s[label_start:upto]
-            if piece.strip():
+            if piece.strip(" \t|｜"):  # a lone "|" separates cells; it is not a label
                 lead = len(piece) - len(piece.lstrip())
                 out.append(("label", piece.strip(), base + label_start + lead,
                             base + label_start + lead + len(piece.strip())))

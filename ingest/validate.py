@@ -38,71 +38,135 @@ def _t3_rows(grid) -> list[str]:
     return [r.id for r in rows if r.id in present]
 
 
-def validate_table3(cells: list[Cell]) -> list[Finding]:
-    grid = _grid(cells, "三")
+def _ref_label(table: str, cell: tuple[str, str]) -> str:
+    rows = {r.id: r.label for r in (*T.T3_ROWS_2021, *T.T3_ROWS_2019)}
+    cols = {c.id: c.label for c in T.T3_COLUMNS}
+    cols.update({cid: label for _, _, label, cid in T.t4_columns()})
+    if table == "四":
+        return cols.get(cell[1], cell[1])
+    return f"{rows.get(cell[0], cell[0])}/{cols.get(cell[1], cell[1])}"
+
+
+def _col_label(table: str, col: str) -> str:
+    return _ref_label("四", ("", col)) if table == "四" else _ref_label(table, ("", col)).split("/", 1)[-1]
+
+
+def validate_identities(cells: list[Cell], table: str, idents: tuple[T.Identity, ...]) -> list[Finding]:
+    """One finding per identity instance the reported figures break (blank or ambiguous cells
+    take no part; a blank 总计 whose parts are all present gets an ``info`` finding)."""
+    grid = _grid(cells, table)
     if not grid:
         return []
-    rows = _t3_rows(grid)
-    labels = {r.id: r.label for r in (*T.T3_ROWS_2021, *T.T3_ROWS_2019)}
-    col_label = {c.id: c.label for c in T.T3_COLUMNS}
+    present_rows = list(dict.fromkeys(r for r, _ in grid))
+    present_cols = list(dict.fromkeys(c for _, c in grid))
     out: list[Finding] = []
-    outcome_rows = [r for r in rows if r not in ("new", "carried_over", "total", "carried_forward")]
-    for col in (c.id for c in T.T3_COLUMNS):
-        a, b = _val(grid, "new", col), _val(grid, "carried_over", col)
-        tot, cf = _val(grid, "total", col), _val(grid, "carried_forward", col)
-        if None not in (a, b, tot, cf) and a + b != tot + cf:  # type: ignore[operator]
-            out.append(Finding(
-                "table3.balance", "error",
-                f"表三 {col_label[col]}: 一、新收 {a} + 二、上年结转 {b} = {a + b}, but (七)总计 {tot} + "  # type: ignore[operator]
-                f"四、结转下年度 {cf} = {tot + cf}",  # type: ignore[operator]
-                table="三", row="一+二 vs (七)+四", column=col_label[col],
-                reported=str(tot + cf), computed=str(a + b)))  # type: ignore[operator]
-        parts = [_val(grid, r, col) for r in outcome_rows]
-        if tot is not None and outcome_rows and all(p is not None for p in parts):
-            s = sum(parts)  # type: ignore[arg-type]
-            if s != tot:
-                out.append(Finding(
-                    "table3.outcomes", "error",
-                    f"表三 {col_label[col]}: (七)总计 is {tot}, but the outcomes (一)…(六) add up to {s}",
-                    table="三", row=labels["total"], column=col_label[col], reported=str(tot), computed=str(s)))
-    for r in rows:
-        parts = [_val(grid, r, c) for c in T.T3_PARTS]
-        tot_cell = grid.get((r, "total"))
-        tot = _val(grid, r, "total")
-        if any(p is None for p in parts):
+    for ident in idents:
+        # a column identity needs its named rows; of a long sum (the outcome rows) those present
+        summed = set(ident.rhs) if len(ident.rhs) > 2 else set()
+        if ident.each == "column" and any(r not in present_rows for r in ident.lhs + ident.rhs if r not in summed):
             continue
-        s = sum(parts)  # type: ignore[arg-type]
-        if tot is None and tot_cell is not None and tot_cell.status != "ambiguous" and tot_cell.value is None:
-            out.append(Finding("table3.blank_total", "info",
-                               f"表三 {labels.get(r, r)}: 总计 is blank in the report; the row adds up to {s}",
-                               table="三", row=labels.get(r, r), column="总计", reported=None, computed=str(s)))
-        elif tot is not None and s != tot:
-            out.append(Finding("table3.row_sum", "error",
-                               f"表三 {labels.get(r, r)}: 总计 is {tot}, but the applicant columns add up to {s}",
-                               table="三", row=labels.get(r, r), column="总计", reported=str(tot), computed=str(s)))
+        for where, lhs, rhs in ident.instances(present_rows, present_cols):
+            if ident.each == "column":
+                rhs = [c for c in rhs if c[0] in present_rows]
+                if not rhs:
+                    continue
+            lv = [_val(grid, *c) for c in lhs]
+            rv = [_val(grid, *c) for c in rhs]
+            ok = T.check(lv, rv)
+            row_label = _ref_label(table, (where, "")).split("/")[0] if ident.each == "row" else ""
+            if ok is False:
+                ls, rs = sum(lv), sum(rv)  # type: ignore[arg-type]
+                lhs_txt = " + ".join(f"{_ref_label(table, c)} {v}" for c, v in zip(lhs, lv))
+                out.append(Finding(
+                    ident.name, "error",
+                    f"表{table} {ident.description}: {lhs_txt} = {ls}, but the other side adds up to {rs}",
+                    table=table, row=row_label or "+".join(r for r, _ in lhs),
+                    column=_col_label(table, lhs[0][1]),
+                    reported=str(ls), computed=str(rs)))
+            elif ok is None and ident.each == "row" and len(lhs) == 1 and all(v is not None for v in rv):
+                cell = grid.get(lhs[0])
+                if cell is not None and cell.status not in ("ambiguous", "derived") and cell.value is None:
+                    out.append(Finding(ident.name.split(".")[0] + ".blank_total", "info",
+                                       f"表{table} {row_label}: 总计 is blank in the report; the row adds up to {sum(rv)}",
+                                       table=table, row=row_label, column="总计", reported=None, computed=str(sum(rv))))
     return out
+
+
+def validate_table3(cells: list[Cell], template: str = "2021") -> list[Finding]:
+    grid = _grid(cells, "三")
+    tpl = "2019" if any(r == "other" for r, _ in grid) else "2021"
+    return validate_identities(cells, "三", T.t3_identities(tpl))
 
 
 def validate_table4(cells: list[Cell]) -> list[Finding]:
-    grid = _grid(cells, "四")
+    return validate_identities(cells, "四", T.t4_identities())
+
+
+def table_value(cells: list[Cell], table: str, refs: tuple[tuple[str, str], ...]) -> Num | None:
+    """The sum of these cells ("refused" = the (三)不予公开 sub-rows); None if any is missing,
+    blank or ambiguous."""
+    grid = _grid(cells, table)
+    total: Num = 0
+    for row, col in refs:
+        rows = [r for r, _ in grid if r == row or r.startswith(row + ".")]
+        rows = list(dict.fromkeys(rows))
+        if not rows:
+            return None
+        for r in rows:
+            v = _val(grid, r, col)
+            if v is None:
+                return None
+            total += v
+    return total
+
+
+def validate_prose(cells: list[Cell], text: str) -> list[Finding]:
+    """Figures the prose states (prose_facts) against the tables: a warning when they differ."""
+    from . import prose_facts
+
+    facts = prose_facts.extract(text, _table_spans(cells))
     out: list[Finding] = []
-    for g in T.T4_GROUPS:
-        parts = [_val(grid, "appeals", f"{g.id}.{r.id}") for r in T.T4_RESULTS[:-1]]
-        tot = _val(grid, "appeals", f"{g.id}.total")
-        if tot is None or any(p is None for p in parts):
+    for m in prose_facts.PROSE_METRICS:
+        if not m.table:
             continue
-        s = sum(parts)  # type: ignore[arg-type]
-        if s != tot:
-            names = "+".join(r.label for r in T.T4_RESULTS[:-1])
-            out.append(Finding("table4.group_total", "error",
-                               f"表四 {g.label}: 总计 is {tot}, but {names} = {s}",
-                               table="四", row=T.T4_ROW, column=f"{g.label}/总计", reported=str(tot), computed=str(s)))
+        said = [f for f in facts if f.metric == m.id]
+        if not said:
+            continue
+        table = table_value(cells, m.table, m.cells)
+        if table is None:
+            continue
+        allowed = {table}
+        if m.id == "new":  # "共受理N件" often counts 上年结转 too
+            co = table_value(cells, "三", (("carried_over", "total"),))
+            if co is not None:
+                allowed.add(table + co)
+        if any(f.value in allowed for f in said):
+            continue
+        f = said[0]
+        out.append(Finding("prose.table_mismatch", "warning",
+                           f"正文称{m.label}{f.value}件(“{f.quote}”),表{m.table}{m.label}合计{table}件",
+                           table=m.table, row=m.label, column="总计", reported=str(f.value), computed=str(table)))
     return out
 
 
-def validate_report(cells: list[Cell], template: str) -> list[Finding]:
-    """Findings for identities one report's own tables break."""
-    return validate_table3(cells) + validate_table4(cells)
+def _table_spans(cells: list[Cell]) -> list[tuple[int, int]]:
+    spans = [(c.start, c.end) for c in cells if c.start is not None and c.end is not None]
+    if not spans:
+        return []
+    by_table: dict[str, list[int]] = {}
+    for c in cells:
+        if c.start is not None:
+            by_table.setdefault(c.table, []).extend([c.start, c.end or c.start])
+    return [(min(v), max(v)) for v in by_table.values()]
+
+
+def validate_report(cells: list[Cell], template: str, text: str | None = None) -> list[Finding]:
+    """Findings for identities one report's own tables break (and, given the text, for figures
+    its prose states differently)."""
+    out = validate_table3(cells) + validate_table4(cells)
+    if text is not None:
+        out += validate_prose(cells, text)
+    return out
 
 
 def validate_cross_year(prev_cells: list[Cell], cur_cells: list[Cell], template: str) -> list[Finding]:
