@@ -286,12 +286,14 @@ def test_other_shapes_markdown_grid_and_one_row_per_line_over_a_page_break(fmt):
     assert got[("requests_online", "current")] == (3, "exact")
     assert got[("review", "cumulative")] == (1, "exact")
     assert len(cells) == 14
-    # a pipe row whose trailing blank cell the loader dropped: the figure's column is not shown
+    # a bordered pipe row with a blank last cell: the loader keeps the empty cell, so the grid shows
+    # which column the figure stands in
     if fmt == "md":
         cells, _ = parse_indicator_table(load_bytes((head + body.replace("| 条 |  | 10 |", "| 条 | 10 |  |"))
                                                     .encode(), "y.md", "md"))
-        dropped = {(c.row_id, c.column_id): (c.value, c.status) for c in cells}
-        assert dropped[("proactive_gazette", "current")] == (None, "ambiguous")
+        moved = {(c.row_id, c.column_id): (c.value, c.status) for c in cells}
+        assert moved[("proactive_gazette", "current")] == (10, "exact")
+        assert moved[("proactive_gazette", "cumulative")] == (None, "exact")
     gazette = (got[("proactive_gazette", "current")], got[("proactive_gazette", "cumulative")])
     if fmt == "md":
         assert gazette == ((None, "exact"), (10, "exact"))  # the grid shows which cell is blank
