@@ -310,6 +310,7 @@ _KIND_OF = {"街道办事处": "街道", "街道办": "街道", "乡镇": "镇",
 
 
 _PLACE_END = "市区县省镇乡州"
+_QUOTED = re.compile(r"[“\"「『《][^”\"」』》]{1,24}[”\"」』》]")
 
 
 def _incomplete(q: str, m):
@@ -345,7 +346,8 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
     q = normalise_question(question)
     t = _Text(q)
     # agencies first: their names may hold words that look like figures
-    matches = _join_adjacent(agencies.find(q))
+    unquoted = _QUOTED.sub(lambda m: _BLANK * len(m.group(0)), q)  # “平潭发布” names an account, not an agency
+    matches = _join_adjacent(agencies.find(unquoted))
     matches = [_incomplete(q, m) for m in matches]
     for m in matches:
         t.take(m.start, m.end)
@@ -580,6 +582,11 @@ def _settle_op(plan: QueryPlan) -> None:
     group = any(s.is_group for s in plan.subjects)
     if plan.op in (Op.FINDINGS, Op.METADATA, Op.COUNT, Op.LIST):
         return
+    if plan.unconsumed and plan.measures and all(m.table == "统计表" for m in plan.measures) and plan.op == Op.VALUE:
+        # "组织开展政务公开培训几次": a statistics-table word inside a sentence about the text
+        plan.prose_terms = plan.unconsumed + [re.sub(r"(?:了)?(?:多少|几)[次个件条人名场期]?$", "", plan.q[m.span[0]:m.span[1]])
+                                              for m in plan.measures if m.span]
+        plan.measures = []
     if not plan.measures and plan.op in (Op.VALUE, Op.SUM, Op.DIFF, Op.SERIES):
         plan.op = Op.PROSE
         plan.prose_terms = list(dict.fromkeys(plan.prose_terms + plan.unconsumed))

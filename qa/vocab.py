@@ -54,7 +54,7 @@ _GROUPS = (
 )
 
 T4_METRICS: tuple[Metric, ...] = tuple(
-    _t4(g, r, (rf"(?:{gzh})(?P<gap>[\s\S]{{0,12}}?)(?:{rzh})",),
+    _t4(g, r, (rf"(?:{gzh})(?P<gap>[\s\S]{{0,12}}?)(?:{rzh})", rf"(?:{rzh})(?P<gap>[^多几]{{0,4}}?)(?:{gzh})"),
         (rf"(?:{gen})(?P<gap>[\s\S]{{0,40}}?)(?:{ren})", rf"(?:{ren})(?P<gap>[\s\S]{{0,40}}?)(?:{gen})"),
         f"{glz}{rlz}", f"{gle} {rle}")
     for g, gzh, gen, glz, gle in _GROUPS for r, rzh, ren, rlz, rle in _RESULTS
@@ -97,7 +97,7 @@ T3_METRICS: tuple[Metric, ...] = (
     Metric("other", "三", _OTHER, None, ("其他处理",), ("other(?:wise)? (?:handl|process)",), "其他处理", "other handling (其他处理)", alt_rows=("other",)),
     Metric("granted", "三", ("granted",), None, ("予以公开|同意公开|全部公开",), ("grant\\w*|approv\\w*|fully disclos\\w*|disclos\\w* in full",), "予以公开", "requests granted",
            pre2019=("granted",)),
-    Metric("carried_forward", "三", ("carried_forward",), None, ("结转下年|下年度继续|转入下一?年",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year|pending at the end|(?:unfinished|unresolved|outstanding) at (?:the )?(?:year end|end of)",), "结转下年度继续办理", "requests carried forward to next year"),
+    Metric("carried_forward", "三", ("carried_forward",), None, ("结转(?:至|到)?下(?:一)?年度?(?:继续办理)?|下年度继续(?:办理)?|转入下一?年度?",), (r"carried forward|carry forward|carr(?:y|ied) over (?:to|into) (?:the )?next year|(?:to|into) (?:the )?(?:next|following) year|still (?:open|pending) at (?:the )?(?:end of the )?year|pending at the end|(?:unfinished|unresolved|outstanding) at (?:the )?(?:year end|end of)",), "结转下年度继续办理", "requests carried forward to next year"),
     Metric("carried_over", "三", ("carried_over",), None, ("上年结转|结转.{0,4}上年|上一年度?结转",), ("carried over|from (?:the )?(?:previous|last) year",), "上年结转", "carried over from last year"),
     Metric("total", "三", ("total",), None, ("办理结果(?P<gap>[\s\S]{0,6}?)(?:总计|合计|共)|办结|(?:办理|答复|处理)(?:结果)?总(?:计|数)|办理总数|总计|办理(?P<gap2>[\s\S]{0,4}?)(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandl\w*|\bprocess(?:ed|es)?\b|dealt with|deal with",), "办理结果总计", "requests handled in total"),
     Metric("new", "三", ("new",), None, ("新收(?:到)?(?:的)?(?:政府信息公开)?(?:申请)?|(?:收到|接到|收了|受理)(?P<gap>[\s\S]{0,8}?)申请|申请(?:数量|量|数)|提出(?P<gap2>[\s\S]{0,4}?)申请|(?:收到|接到|收了)(?:了)?(?=多少|几)",),
