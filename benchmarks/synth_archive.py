@@ -66,7 +66,7 @@ def _place(rng: random.Random, end: str, taken: set[str]) -> str:
 def draw_agencies(n: int, rng: random.Random) -> list[Agency]:
     """``n`` distinct agencies: bureaus of cities and districts, street offices, towns, governments.
     Places repeat across cities (two cities may each have a 鼓楼区), so some short forms are shared."""
-    out: dict[str, Agency] = {}
+    out: dict[str, Agency] = {}  # (the province is never in a loose form: the reports do not name it)
     city_names: set[str] = set()
     cities = []
     while len(out) < n:
@@ -81,9 +81,9 @@ def draw_agencies(n: int, rng: random.Random) -> list[Agency]:
             if name not in out and len(out) < n:
                 out[name] = Agency(name, kind, {name, *forms})
 
-        add(f"{city}人民政府", "政府", {city, core, f"{city}政府", f"{prov}{city}人民政府"})
+        add(f"{city}人民政府", "政府", {city, core, f"{city}政府"})
         for b, ab in rng.sample(_BUREAUS, rng.randint(3, 8)):
-            forms = {f"{core}{b}", f"{prov}{city}{b}"}
+            forms = {f"{core}{b}"}
             if ab:
                 forms |= {f"{city}{ab}", f"{core}{ab}"}
             add(f"{city}{b}", "局", forms)
