@@ -188,6 +188,7 @@ class AgencyIndex:
                 for f in place_forms(name):
                     self._govs.setdefault(f, set()).add(name)
         self._maxlen = max((len(v) for v in self._variants), default=0)
+        self._fuzzy = None  # (pool, index by length and half, lengths): built by the first find_fuzzy
 
     @property
     def names(self) -> list[str]:
@@ -240,29 +241,48 @@ class AgencyIndex:
 
     def find_fuzzy(self, q: str, skip: list[tuple[int, int]] = ()) -> list[AgencyMatch]:
         """Mentions with one character wrong (OCR: 沐阳县 for 沭阳县), outside the ``skip`` spans.
-        Only variants of ≥4 characters, or 3 ending in 县/区/市/镇/乡 with the first character wrong."""
+        Only variants of ≥4 characters, or 3 ending in 县/区/市/镇/乡 with the first character wrong.
+
+        A name one character off agrees with the question's text on its first or its second half,
+        so the variants are indexed by length and halves (built on first use): each window of the
+        question looks up two keys instead of comparing against every variant of the store."""
         taken = [False] * len(q)
         for a, b in skip:
             for k in range(a, b):
                 taken[k] = True
-        out: list[AgencyMatch] = []
-        pool = {**{k: set(v) for k, v in self._govs.items()}, **{k: set(v) for k, v in self._variants.items()}}
-        for v, agencies in pool.items():
-            L = len(v)
-            if L < 3 or (L == 3 and v[-1] not in "县区市镇乡"):
-                continue
+        pool, index, lengths = self._fuzzy_index()
+        found: list[tuple[int, int, int]] = []  # (pool position, start, length): the order of a scan of the pool
+        for L in lengths:
+            h = L // 2
             for i in range(len(q) - L + 1):
                 if any(taken[i:i + L]):
                     continue
                 seg = q[i:i + L]
-                if L == 3 and seg[1:] != v[1:]:
+                cands = set(index.get((L, 0, seg[:h]), ())) | set(index.get((L, 1, seg[h:]), ()))
+                for k in cands:
+                    v = pool[k][0]
+                    if L == 3 and seg[1:] != v[1:]:
+                        continue
+                    if sum(1 for a, b in zip(v, seg) if a != b) == 1:
+                        found.append((k, i, L))
+        found.sort()
+        return _select([AgencyMatch(i, i + L, q[i:i + L], pool[k][1], "fuzzy") for k, i, L in found])
+
+    def _fuzzy_index(self):
+        if self._fuzzy is None:
+            merged = {**{k: v for k, v in self._govs.items()}, **{k: v for k, v in self._variants.items()}}
+            pool: list[tuple[str, tuple[str, ...]]] = []
+            index: dict[tuple[int, int, str], list[int]] = {}
+            for v, agencies in merged.items():
+                L = len(v)
+                if L < 3 or (L == 3 and v[-1] not in "县区市镇乡"):
                     continue
-                if seg[0] != v[0] and seg[1:] != v[1:] and L == 3:
-                    continue
-                diff = sum(1 for a, b in zip(v, seg) if a != b)
-                if diff == 1:
-                    out.append(AgencyMatch(i, i + L, seg, tuple(sorted(agencies)), "fuzzy"))
-        return _select(out)
+                k = len(pool)
+                pool.append((v, tuple(sorted(agencies))))
+                index.setdefault((L, 0, v[:L // 2]), []).append(k)
+                index.setdefault((L, 1, v[L // 2:]), []).append(k)
+            self._fuzzy = (pool, index, sorted({len(v) for v, _ in pool}))
+        return self._fuzzy
 
     def resolve(self, q: str) -> Resolution:
         ms = self.find(q) or self.find_fuzzy(q)
