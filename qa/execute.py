@@ -185,23 +185,46 @@ def _group_match(kind: str, agency: str) -> bool:
     return agency.endswith(kind) or agency.endswith(kind + "人民政府")
 
 
+class Reports(list):
+    """The current reports, indexed once (by agency, by kind of agency, the years present): the
+    answer context holds one, so scoping an answer never walks every report of the store.
+    A plain list works too — it is indexed on the spot."""
+
+    def __init__(self, reports=()):
+        super().__init__(reports)
+        self.by_agency: dict[str, list[ReportRow]] = {}
+        for r in self:
+            if r.agency:
+                self.by_agency.setdefault(r.agency, []).append(r)
+        self.years = sorted({r.year for r in self if r.year})
+        self.agency_names = sorted(self.by_agency)
+        self._groups: dict[str, list[str]] = {}
+
+    def group(self, kind: str) -> list[str]:
+        """The agencies of a kind (街道 / 镇 / 局 …), sorted."""
+        if kind not in self._groups:
+            self._groups[kind] = [a for a in self.agency_names if _group_match(kind, a)]
+        return self._groups[kind]
+
+
+def indexed(all_reports: list[ReportRow]) -> Reports:
+    return all_reports if isinstance(all_reports, Reports) else Reports(all_reports)
+
+
 def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: bool) -> Scope:
     zh = plan.lang == "zh"
-    by_agency: dict[str, list[ReportRow]] = {}
-    for r in all_reports:
-        if r.agency:
-            by_agency.setdefault(r.agency, []).append(r)
-    years_known = sorted({r.year for r in all_reports if r.year})
+    idx = indexed(all_reports)
+    by_agency = idx.by_agency
     notes: list[str] = list(plan.notes)
     units: list[Unit] = []
     asked_years = set(plan.years.years)
 
     for s in plan.subjects:
         if s.group_all:
-            units.append(Unit(_t(plan, "全部机关", "all agencies"), sorted(by_agency)))
+            units.append(Unit(_t(plan, "全部机关", "all agencies"), list(idx.agency_names)))
             continue
         if s.group_kind:
-            members = sorted(a for a in by_agency if _group_match(s.group_kind, a))
+            members = list(idx.group(s.group_kind))
             if not members:
                 return Scope([], [], [], notes, Answer(plan.question, _t(
                     plan, f"没有找到“{s.mention}”这一类机关的报告。", f"No reports from agencies of the kind “{s.mention}”."),
@@ -245,13 +268,13 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
         if len(by_agency) == 1:
             units = [Unit(next(iter(by_agency)), list(by_agency))]
         elif single_needed:
-            names = "、".join(sorted(by_agency)[:12]) + ("等" if len(by_agency) > 12 else "")
+            names = "、".join(idx.agency_names[:12]) + ("等" if len(by_agency) > 12 else "")
             return Scope([], [], [], notes, Answer(plan.question, _t(
                 plan, f"请指明机关名称。现有{len(by_agency)}个机关的报告,例如:{names}。",
                 f"Please name the agency. Reports from {len(by_agency)} agencies are available, e.g. {names}."),
                 K.NOT_FOUND))
         else:
-            units = [Unit(_t(plan, "全部机关", "all agencies"), sorted(by_agency))]
+            units = [Unit(_t(plan, "全部机关", "all agencies"), list(idx.agency_names))]
 
     covered = sorted({r.year for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year})
     mode = plan.years.mode
@@ -283,7 +306,7 @@ def missing_years_answer(plan: QueryPlan, scope: Scope, all_reports: list[Report
     for u in scope.units:
         if len(u.agencies) != 1:
             continue
-        have = sorted({r.year for r in all_reports if r.agency == u.agencies[0] and r.year})
+        have = sorted({r.year for r in indexed(all_reports).by_agency.get(u.agencies[0], []) if r.year})
         missing = [y for y in scope.years if y not in have]
         if missing:
             return Answer(plan.question, _t(
@@ -334,7 +357,7 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
         if miss is not None and (plan.op != Op.SERIES or not scope.reports):
             return _with_plan(plan, miss, scope)
     if not scope.reports:
-        have = sorted({r.year for r in all_reports if r.year})
+        have = indexed(all_reports).years
         return _with_plan(plan, Answer(plan.question, _t(
             plan, f"没有{'、'.join(map(str, scope.years)) or '所问年份'}年的报告。已导入的年份:{'、'.join(map(str, have))}。",
             f"No reports for {', '.join(map(str, scope.years)) or 'the years asked'}. Years available: "
@@ -358,7 +381,7 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
 
 def plan_hint(plan: QueryPlan, all_reports: list[ReportRow]) -> list[str]:
     """Agencies whose names share characters with the words not understood (a "did you mean")."""
-    names = sorted({r.agency for r in all_reports if r.agency})
+    names = indexed(all_reports).agency_names
     out = []
     for u in plan.unconsumed:
         us = set(u)
@@ -550,7 +573,8 @@ def _operands(plan: QueryPlan, scope: Scope, src: _Cells) -> list[tuple[str, Fig
     """(label, figure) for each (agency, year, measure) in the scope, in a stable order."""
     out = []
     for u in scope.units:
-        for r in sorted((r for r in scope.reports if r.agency in u.agencies), key=lambda r: (r.year or 0, r.agency or "")):
+        members = set(u.agencies)
+        for r in sorted((r for r in scope.reports if r.agency in members), key=lambda r: (r.year or 0, r.agency or "")):
             for m in plan.measures:
                 f = figure(src, r, m, plan.lang)
                 label = _t(plan, f"{r.agency}{r.year}年", f"{r.agency} {r.year}")
@@ -659,10 +683,12 @@ def _missing_in_span(plan: QueryPlan, scope: Scope) -> str:
         return ""
     out = []
     for u in scope.units:
+        if len(u.agencies) != 1:
+            continue  # (a group's members may lack years: only a single agency is told)
         for a in u.agencies:
             have = {r.year for r in scope.reports if r.agency == a}
             miss = [y for y in scope.years if y not in have]
-            if miss and len(u.agencies) == 1:
+            if miss:
                 out.append(_t(plan, f"{a}缺少{'、'.join(map(str, miss))}年的报告", f"{a} has no report for {', '.join(map(str, miss))}"))
     return "; ".join(out)
 
