@@ -208,9 +208,12 @@ def _key_for(con: sqlite3.Connection, agency: str | None, year: int | None, temp
     Without an agency or a year the file name is all that identifies a report (``file:NAME``)."""
     if not agency or year is None:
         return f"file:{source}"
-    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = ? AND template = ?"
-                       " AND report_key != '' AND substr(report_key, 1, 5) != 'file:' ORDER BY seq",
-                       (year, template)).fetchall()
+    # only names that can be the same agency (:func:`same_agency`: equal, or one ends the other)
+    # come back, so a save reads a few rows instead of every report of its year
+    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = :y AND template = :t"
+                       " AND report_key != '' AND substr(report_key, 1, 5) != 'file:'"
+                       " AND (agency = :a OR substr(:a, -length(agency)) = agency OR substr(agency, -length(:a)) = :a)"
+                       " ORDER BY seq", {"y": year, "t": template, "a": agency}).fetchall()
     for r in rows:
         if r["agency"] == agency:
             return r["report_key"]
