@@ -33,8 +33,22 @@ class Rules:
 
     @property
     def place_re(self) -> re.Pattern[str]:
-        ends = "|".join(sorted(map(re.escape, self.place_endings), key=len, reverse=True))
-        return re.compile(rf"^(.{{2,9}}?(?:{ends}))")
+        return _place_re(self.place_endings)
+
+    @property
+    def endings_longest_first(self) -> tuple[str, ...]:
+        return _longest_first(self.place_endings)
+
+
+@lru_cache(maxsize=8)
+def _place_re(endings: tuple[str, ...]) -> re.Pattern[str]:
+    ends = "|".join(sorted(map(re.escape, endings), key=len, reverse=True))
+    return re.compile(rf"^(.{{2,9}}?(?:{ends}))")
+
+
+@lru_cache(maxsize=8)
+def _longest_first(endings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(endings, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +110,7 @@ def split_places(name: str) -> tuple[list[str], str]:
 def place_forms(place: str) -> set[str]:
     """"平潭综合实验区" → {平潭综合实验区, 平潭}; "洪泽区" → {洪泽区, 洪泽} (cores of ≥2 characters)."""
     out = {place}
-    for end in sorted(rules().place_endings, key=len, reverse=True):
+    for end in rules().endings_longest_first:
         if place.endswith(end) and len(place) - len(end) >= 2:
             out.add(place[: -len(end)])
             break
