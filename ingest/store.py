@@ -666,10 +666,10 @@ class Store:
             " ORDER BY r.agency IS NULL, r.agency, r.year, r.source, c.id", args)
         return [_stored_cell(r) for r in rows]
 
-    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str],
-                 row_ids: Sequence[str] | None = None) -> dict[str, list[StoredCell]]:
-        """The cells of these tables (and, when given, only these row ids) of these reports, in one
-        query: report id → its cells."""
+    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str], row_ids: Sequence[str] | None = None,
+                 columns: dict[str, Sequence[str]] | None = None) -> dict[str, list[StoredCell]]:
+        """The cells of these tables (and, when given, only these row ids; of a table named in
+        *columns*, only those column ids) of these reports, in one query: report id → its cells."""
         out: dict[str, list[StoredCell]] = {rid: [] for rid in report_ids}
         if not report_ids or not tables:
             return out
@@ -678,6 +678,9 @@ class Store:
         if row_ids is not None:
             row_filter = f" AND c.row_id IN ({','.join('?' * len(row_ids))})" if row_ids else " AND 0"
             row_args = list(row_ids)
+        for table, cols in (columns or {}).items():
+            row_filter += f" AND (c.table_name != ? OR c.column_id IN ({','.join('?' * len(cols))}))"
+            row_args += [table, *cols]
         rows = self._con().execute(
             'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
             ' c.value, c.value_type, c.raw, c.status, c.row_id, c.column_id, c."start", c."end", c.page,'

@@ -66,8 +66,16 @@ class _Cells:
     """The cells of the reports in scope, fetched with one query, served like ``Store.cells``."""
 
     def __init__(self, store: Store, reports: list[ReportRow], measures: list[Measure]):
-        self.by_report = store.cells_of([r.id for r in reports], sorted(_tables_for(measures)),
-                                        sorted(_rows_for(measures)))
+        tables, rows = sorted(_tables_for(measures)), sorted(_rows_for(measures))
+        cols = _t3_columns_for(measures)
+        self.by_report = store.cells_of([r.id for r in reports], tables, rows, {"三": cols})
+        # a blank 总计 cell is derived from its row's applicant columns (qa.lookup.cell_figure):
+        # the reports that have one are fetched again with every column (a second query, rarely)
+        again = [rid for rid, cs in self.by_report.items()
+                 if any(c.table == "三" and c.column_id == "total" and c.value is None and c.status != "ambiguous"
+                        for c in cs)]
+        if again:
+            self.by_report.update(store.cells_of(again, tables, rows))
 
     def cells(self, report_id: str, table: str | None = None, **_) -> list[StoredCell]:
         return [c for c in self.by_report.get(report_id, []) if table is None or c.table == table]
@@ -78,6 +86,18 @@ def _tables_for(measures: list[Measure]) -> set[str]:
     for m in measures:
         out.add(m.table)
     return out
+
+
+def _t3_columns_for(measures: list[Measure]) -> list[str]:
+    """The table-三 columns a plan's figures read: 总计 (a rate's default denominator too) and the
+    applicant columns asked for."""
+    out = {"total"}
+    for m in measures:
+        if m.column == "orgs":
+            out |= set(V.ORG_COLUMNS)
+        elif m.column:
+            out.add(m.column)
+    return sorted(out)
 
 
 def _rows_for(measures: list[Measure]) -> set[str]:
