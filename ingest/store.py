@@ -47,6 +47,7 @@ from .models import Cell, Finding, Line, ParsedReport, Section
 SaveStatus = Literal["added", "unchanged", "replaced"]
 CROSS_YEAR_PREFIX = "cross_year."
 VERSIONS_PREFIX = "versions."
+MAX_IDS_PER_QUERY = 30_000  # report ids in one cells_of query (one query up to this many reports)
 MAX_VERSION_DIFFS = 40  # differing cells recorded one finding each; the rest are counted in one line
 
 def _now() -> str:
@@ -672,6 +673,10 @@ class Store:
         *columns*, only those column ids) of these reports, in one query: report id → its cells."""
         out: dict[str, list[StoredCell]] = {rid: [] for rid in report_ids}
         if not report_ids or not tables:
+            return out
+        if len(report_ids) > MAX_IDS_PER_QUERY:  # SQLite takes at most 32,766 parameters a statement
+            for i in range(0, len(report_ids), MAX_IDS_PER_QUERY):
+                out.update(self.cells_of(report_ids[i:i + MAX_IDS_PER_QUERY], tables, row_ids, columns))
             return out
         rq, tq = ",".join("?" * len(report_ids)), ",".join("?" * len(tables))
         row_filter, row_args = "", []
