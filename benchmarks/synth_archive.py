@@ -126,8 +126,9 @@ def _draw(rng: random.Random, big: bool = False) -> int:
     return rng.randint(10, 400)
 
 
-def fresh_tables(rng: random.Random) -> dict[str, int]:
-    """Every table 三/四 figure of a 2021-template report, as ``"三|row_id|column_id"`` → value."""
+def fresh_tables(rng: random.Random, carried: dict[str, int] | None = None) -> dict[str, int]:
+    """Every table 三/四 figure of a 2021-template report, as ``"三|row_id|column_id"`` → value.
+    ``carried``: the year before's figures — its 结转下年度 is this year's 上年结转."""
     out: dict[str, int] = {}
     outcomes = T.t3_outcome_rows("2021")
     scale = rng.choice((0, 1, 1, 2, 3))  # small offices receive few requests, some many
@@ -136,9 +137,14 @@ def fresh_tables(rng: random.Random) -> dict[str, int]:
         v = {r: (_draw(rng, big=scale >= 2 and r in ("granted", "unable.not_held")) if active else 0) for r in outcomes}
         if active and scale == 3 and col == "natural_person":
             v["granted"] += rng.randint(100, 2000)
-        total = sum(v.values())
         fwd = _draw(rng) if active else 0
-        over = rng.randint(0, min(total + fwd, 9)) if active else 0
+        if carried is not None:
+            over = carried[f"三|carried_forward|{col}"]
+        else:
+            over = rng.randint(0, min(sum(v.values()) + fwd, 9)) if active else 0
+        if sum(v.values()) + fwd < over:  # what was carried over is at least handled
+            v["granted"] += over - sum(v.values()) - fwd
+        total = sum(v.values())
         v.update(total=total, carried_forward=fwd, carried_over=over, new=total + fwd - over)
         for r, x in v.items():
             out[f"三|{r}|{col}"] = x
@@ -223,8 +229,9 @@ def build(out_dir: Path, n_reports: int, seed: int = 7) -> dict:
     reports = []
     for (i, years), ag in zip(plan, agencies):
         layout = layouts[i % len(layouts)]
+        values = None
         for y in years:
-            values = fresh_tables(rng)
+            values = fresh_tables(rng, values)
             fname = f"r{len(reports):05d}.txt"
             (rdir / fname).write_text(render(layout, ag.name, y, values), "utf-8")
             reports.append({"file": fname, "agency": ag.name, "year": y, "layout": layout.source, "values": values})
