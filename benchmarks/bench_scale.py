@@ -179,6 +179,10 @@ def phase_answer(cache: Path, n_answers: int) -> dict:
     t = time.perf_counter()
     answer("你好", settings=settings)  # opens the store and builds the context
     first = time.perf_counter() - t
+    from ingest.store import Store
+
+    stored = {r.source: r.agency for r in Store(settings.db_path).reports()}
+    misread = sum(1 for r in truth["reports"] if stored.get(r["file"]) != r["agency"])  # agency read wrong, or not current
     res: dict[str, dict] = {k: {"ms": [], "correct": 0, "wrong": 0, "miss": 0, "examples": []} for k in KINDS}
     for q in order:
         t = time.perf_counter()
@@ -191,7 +195,7 @@ def phase_answer(cache: Path, n_answers: int) -> dict:
         if s != "correct" and len(r["examples"]) < 3:
             r["examples"].append(f"{s}: {q['q']} expected {q['expect'] if not isinstance(q['expect'], dict) else q['expect']['value']}"
                                  f" got {a.value} ({a.kind}) {a.text[:80]!r}")
-    return {"first_answer_s": first, "answers": len(order), "rss_after_mib": rss_mib(),
+    return {"first_answer_s": first, "answers": len(order), "misread": misread, "rss_after_mib": rss_mib(),
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "kinds": res}
 
 
@@ -258,10 +262,10 @@ def main() -> None:
         Path(args.json).write_text(json.dumps([{"n": n, "built": b, "answer": a} for n, b, a in rows], ensure_ascii=False))
     base = rows[0]
     print(f"\nStore and ingest (ratios to {base[0]} reports)")
-    print("| reports | agencies | ingest reports/s | ingest peak RSS | SQLite | first answer (context) | RSS after answers |")
-    print("|---|---|---|---|---|---|---|")
+    print("| reports | agencies | agency misread at ingest | ingest reports/s | ingest peak RSS | SQLite | first answer (context) | RSS after answers |")
+    print("|---|---|---|---|---|---|---|---|")
     for n, b, a in rows:
-        print(f"| {n:,} | {b['agencies']:,} | {b['reports'] / b['ingest_s']:.1f} | {b['ingest_peak_rss_mib']:.0f} MiB | "
+        print(f"| {n:,} | {b['agencies']:,} | {a.get('misread', 0)} | {b['reports'] / b['ingest_s']:.1f} | {b['ingest_peak_rss_mib']:.0f} MiB | "
               f"{b['sqlite_mib']:.1f} MiB (×{b['sqlite_mib'] / base[1]['sqlite_mib']:.0f}) | {a['first_answer_s'] * 1000:.0f} ms | "
               f"{a['rss_after_mib']:.0f} MiB after {a['answers']} (×{a['rss_after_mib'] / base[2]['rss_after_mib']:.1f}) |")
     print(f"\nAnswers by kind: p50 / p95 latency (ratio of p50 to {base[0]} reports), accuracy (wrong = a wrong number, miss = no number)")
