@@ -265,7 +265,7 @@ def main() -> None:
     print("| reports | agencies | agency misread at ingest | ingest reports/s | ingest peak RSS | SQLite | first answer (context) | RSS after answers |")
     print("|---|---|---|---|---|---|---|---|")
     for n, b, a in rows:
-        print(f"| {n:,} | {b['agencies']:,} | {a.get('misread', 0)} | {b['reports'] / b['ingest_s']:.1f} | {b['ingest_peak_rss_mib']:.0f} MiB | "
+        print(f"| {n:,} | {b['agencies']:,} | {a.get('misread', 0)} | {n / b['ingest_s']:.1f} | {b['ingest_peak_rss_mib']:.0f} MiB | "
               f"{b['sqlite_mib']:.1f} MiB (×{b['sqlite_mib'] / base[1]['sqlite_mib']:.0f}) | {a['first_answer_s'] * 1000:.0f} ms | "
               f"{a['rss_after_mib']:.0f} MiB after {a['answers']} (×{a['rss_after_mib'] / base[2]['rss_after_mib']:.1f}) |")
     print(f"\nAnswers by kind: p50 / p95 latency (ratio of p50 to {base[0]} reports), accuracy (wrong = a wrong number, miss = no number)")
