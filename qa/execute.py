@@ -76,9 +76,15 @@ class _Cells:
                         for c in cs)]
         if again:
             self.by_report.update(store.cells_of(again, tables, rows))
+        self._by_table: dict[tuple[str, str], list[StoredCell]] = {}
+        for rid, cs in self.by_report.items():
+            for c in cs:
+                self._by_table.setdefault((rid, c.table), []).append(c)
 
     def cells(self, report_id: str, table: str | None = None, **_) -> list[StoredCell]:
-        return [c for c in self.by_report.get(report_id, []) if table is None or c.table == table]
+        if table is None:
+            return list(self.by_report.get(report_id, []))
+        return list(self._by_table.get((report_id, table), ()))
 
 
 def _tables_for(measures: list[Measure]) -> set[str]:
@@ -296,7 +302,10 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
         else:
             units = [Unit(_t(plan, "全部机关", "all agencies"), list(idx.agency_names))]
 
-    covered = sorted({r.year for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year})
+    if all(len(set(u.agencies)) == len(idx.agency_names) for u in units):
+        covered = list(idx.years)  # every agency: every year of the store
+    else:
+        covered = sorted({r.year for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year})
     mode = plan.years.mode
     if mode == YearMode.LATEST and plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS):
         years = covered + [None]  # "有几份年报" without a year: every report, one whose year is unknown too
