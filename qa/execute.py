@@ -225,6 +225,16 @@ class Reports(list):
         self.years = sorted({r.year for r in self if r.year})
         self.agency_names = sorted(self.by_agency)
         self._groups: dict[str, list[str]] = {}
+        self._by_char: dict[str, list[str]] | None = None
+
+    def sharing(self, chars: set[str]) -> set[str]:
+        """The agencies whose names hold any of ``chars``."""
+        if self._by_char is None:
+            self._by_char = {}
+            for a in self.agency_names:
+                for ch in set(a):
+                    self._by_char.setdefault(ch, []).append(a)
+        return {a for ch in chars for a in self._by_char.get(ch, ())}
 
     def group(self, kind: str) -> list[str]:
         """The agencies of a kind (街道 / 镇 / 局 …), sorted."""
@@ -410,10 +420,11 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
 
 def plan_hint(plan: QueryPlan, all_reports: list[ReportRow]) -> list[str]:
     """Agencies whose names share characters with the words not understood (a "did you mean")."""
-    names = indexed(all_reports).agency_names
+    idx = indexed(all_reports)
     out = []
     for u in plan.unconsumed:
         us = set(u)
+        names = idx.sharing(us)  # a name sharing no character scores 0 and is never hinted
         scored = sorted(((len(set(n) & us) / len(us), n) for n in names), reverse=True)
         out += [n for s, n in scored[:3] if s >= 0.5]
     return list(dict.fromkeys(out))[:3]
