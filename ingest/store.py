@@ -54,6 +54,7 @@ from .models import Cell, Finding, Line, ParsedReport, Section
 SaveStatus = Literal["added", "unchanged", "replaced"]
 CROSS_YEAR_PREFIX = "cross_year."
 VERSIONS_PREFIX = "versions."
+MAX_IDS_PER_QUERY = 30_000  # report ids in one cells_of query (one query up to this many reports)
 MAX_VERSION_DIFFS = 40  # differing cells recorded one finding each; the rest are counted in one line
 
 def _now() -> str:
@@ -215,9 +216,12 @@ def _key_for(con: sqlite3.Connection, agency: str | None, year: int | None, temp
     Without an agency or a year the file name is all that identifies a report (``file:NAME``)."""
     if not agency or year is None:
         return f"file:{source}"
-    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = ? AND template = ?"
-                       " AND report_key != '' AND substr(report_key, 1, 5) != 'file:' ORDER BY seq",
-                       (year, template)).fetchall()
+    # only names that can be the same agency (:func:`same_agency`: equal, or one ends the other)
+    # come back, so a save reads a few rows instead of every report of its year
+    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = :y AND template = :t"
+                       " AND report_key != '' AND substr(report_key, 1, 5) != 'file:'"
+                       " AND (agency = :a OR substr(:a, -length(agency)) = agency OR substr(agency, -length(:a)) = :a)"
+                       " ORDER BY seq", {"y": year, "t": template, "a": agency}).fetchall()
     for r in rows:
         if r["agency"] == agency:
             return r["report_key"]
@@ -727,18 +731,25 @@ class Store:
             " ORDER BY r.agency IS NULL, r.agency, r.year, r.source, c.id", args)
         return [_stored_cell(r) for r in rows]
 
-    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str],
-                 row_ids: Sequence[str] | None = None) -> dict[str, list[StoredCell]]:
-        """The cells of these tables (and, when given, only these row ids) of these reports, in one
-        query: report id → its cells."""
+    def cells_of(self, report_ids: Sequence[str], tables: Sequence[str], row_ids: Sequence[str] | None = None,
+                 columns: dict[str, Sequence[str]] | None = None) -> dict[str, list[StoredCell]]:
+        """The cells of these tables (and, when given, only these row ids; of a table named in
+        *columns*, only those column ids) of these reports, in one query: report id → its cells."""
         out: dict[str, list[StoredCell]] = {rid: [] for rid in report_ids}
         if not report_ids or not tables:
+            return out
+        if len(report_ids) > MAX_IDS_PER_QUERY:  # SQLite takes at most 32,766 parameters a statement
+            for i in range(0, len(report_ids), MAX_IDS_PER_QUERY):
+                out.update(self.cells_of(report_ids[i:i + MAX_IDS_PER_QUERY], tables, row_ids, columns))
             return out
         rq, tq = ",".join("?" * len(report_ids)), ",".join("?" * len(tables))
         row_filter, row_args = "", []
         if row_ids is not None:
             row_filter = f" AND c.row_id IN ({','.join('?' * len(row_ids))})" if row_ids else " AND 1 = 0"
             row_args = list(row_ids)
+        for table, cols in (columns or {}).items():
+            row_filter += f" AND (c.table_name != ? OR c.column_id IN ({','.join('?' * len(cols))}))"
+            row_args += [table, *cols]
         rows = self._con().execute(
             'SELECT c.report_id, r.source, r.agency, r.year, r.template, c.table_name, c."row", c."column",'
             ' c.value, c.value_type, c.raw, c.status, c.row_id, c.column_id, c."start", c."end", c.page,'

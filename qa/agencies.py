@@ -35,8 +35,22 @@ class Rules:
 
     @property
     def place_re(self) -> re.Pattern[str]:
-        ends = "|".join(sorted(map(re.escape, self.place_endings), key=len, reverse=True))
-        return re.compile(rf"^(.{{2,9}}?(?:{ends}))")
+        return _place_re(self.place_endings)
+
+    @property
+    def endings_longest_first(self) -> tuple[str, ...]:
+        return _longest_first(self.place_endings)
+
+
+@lru_cache(maxsize=8)
+def _place_re(endings: tuple[str, ...]) -> re.Pattern[str]:
+    ends = "|".join(sorted(map(re.escape, endings), key=len, reverse=True))
+    return re.compile(rf"^(.{{2,9}}?(?:{ends}))")
+
+
+@lru_cache(maxsize=8)
+def _longest_first(endings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(endings, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +117,7 @@ def split_places(name: str) -> tuple[list[str], str]:
 def place_forms(place: str) -> set[str]:
     """"平潭综合实验区" → {平潭综合实验区, 平潭}; "洪泽区" → {洪泽区, 洪泽} (cores of ≥2 characters)."""
     out = {place}
-    for end in sorted(rules().place_endings, key=len, reverse=True):
+    for end in rules().endings_longest_first:
         if place.endswith(end) and len(place) - len(end) >= 2:
             out.add(place[: -len(end)])
             break
@@ -196,11 +210,7 @@ class AgencyIndex:
                 for f in place_forms(name):
                     self._govs.setdefault(f, set()).add(name)
         self._maxlen = max((len(v) for v in self._variants), default=0)
-        self._masked: dict[str, set[str]] = {}  # a long variant with one character masked → the variants
-        for v in self._variants:
-            if len(v) >= rules().fuzzy_min_length:
-                for k in range(len(v)):
-                    self._masked.setdefault(v[:k] + "\u0000" + v[k + 1:], set()).add(v)
+        self._masked: dict[str, set[str]] | None = None  # long variants with one character masked: built on first use
 
     @property
     def names(self) -> list[str]:
@@ -252,6 +262,15 @@ class AgencyIndex:
         how = min((agencies[a] for a in names), key=HOW_ORDER.index)
         return AgencyMatch(start, j, q[start:j], tuple(sorted(names)), how)
 
+    def _masked_index(self) -> dict[str, set[str]]:
+        if self._masked is None:
+            self._masked = {}
+            for v in self._variants:
+                if len(v) >= rules().fuzzy_min_length:
+                    for k in range(len(v)):
+                        self._masked.setdefault(v[:k] + "\u0000" + v[k + 1:], set()).add(v)
+        return self._masked
+
     def _lookup(self, s: str) -> set[str]:
         return set(self._variants.get(s, ())) | self._govs.get(s, set())
 
@@ -272,8 +291,9 @@ class AgencyIndex:
                     for alt in R.confusions.get(ch, ""):
                         found |= self._lookup(seg[:k] + alt + seg[k + 1:])
                 if not found and len(seg) >= R.fuzzy_min_length:
+                    masked = self._masked_index()
                     for k in range(len(seg)):
-                        for v in self._masked.get(seg[:k] + "\u0000" + seg[k + 1:], ()):
+                        for v in masked.get(seg[:k] + "\u0000" + seg[k + 1:], ()):
                             found |= set(self._variants.get(v, ()))
                 if found:
                     out.append(AgencyMatch(i, j, seg, tuple(sorted(found)), "fuzzy"))

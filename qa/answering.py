@@ -15,7 +15,7 @@ from ingest.config import Settings, load_settings
 from ingest.store import ReportRow, Store, open_store, store_exists
 
 from .agencies import AgencyIndex
-from .execute import execute
+from .execute import Reports, execute
 from .models import Answer, AnswerKind
 from .parse import parse
 from .plan import QueryPlan
@@ -35,11 +35,10 @@ class Context:
     def open(cls, settings: Settings, store: Store | None = None) -> "Context":
         store = store or open_store(settings)
         stamp = store.stamp()  # read first: a change after it is seen by the next check
-        reports = store.reports()
+        reports = Reports(store.reports())  # indexed once here, not per answer
         entries: dict[str, list[str]] = {}
-        for r in reports:
-            if r.agency:
-                entries.setdefault(r.agency, []).extend(r.aliases)
+        for agency, rows in reports.by_agency.items():
+            entries[agency] = [a for r in rows for a in r.aliases]
         return cls(settings, store, reports, AgencyIndex(entries), stamp)
 
 

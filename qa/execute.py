@@ -66,11 +66,25 @@ class _Cells:
     """The cells of the reports in scope, fetched with one query, served like ``Store.cells``."""
 
     def __init__(self, store: Store, reports: list[ReportRow], measures: list[Measure]):
-        self.by_report = store.cells_of([r.id for r in reports], sorted(_tables_for(measures)),
-                                        sorted(_rows_for(measures)))
+        tables, rows = sorted(_tables_for(measures)), sorted(_rows_for(measures))
+        cols = _t3_columns_for(measures)
+        self.by_report = store.cells_of([r.id for r in reports], tables, rows, {"三": cols})
+        # a blank 总计 cell is derived from its row's applicant columns (qa.lookup.cell_figure):
+        # the reports that have one are fetched again with every column (a second query, rarely)
+        again = [rid for rid, cs in self.by_report.items()
+                 if any(c.table == "三" and c.column_id == "total" and c.value is None and c.status != "ambiguous"
+                        for c in cs)]
+        if again:
+            self.by_report.update(store.cells_of(again, tables, rows))
+        self._by_table: dict[tuple[str, str], list[StoredCell]] = {}
+        for rid, cs in self.by_report.items():
+            for c in cs:
+                self._by_table.setdefault((rid, c.table), []).append(c)
 
     def cells(self, report_id: str, table: str | None = None, **_) -> list[StoredCell]:
-        return [c for c in self.by_report.get(report_id, []) if table is None or c.table == table]
+        if table is None:
+            return list(self.by_report.get(report_id, []))
+        return list(self._by_table.get((report_id, table), ()))
 
 
 def _tables_for(measures: list[Measure]) -> set[str]:
@@ -78,6 +92,18 @@ def _tables_for(measures: list[Measure]) -> set[str]:
     for m in measures:
         out.add(m.table)
     return out
+
+
+def _t3_columns_for(measures: list[Measure]) -> list[str]:
+    """The table-三 columns a plan's figures read: 总计 (a rate's default denominator too) and the
+    applicant columns asked for."""
+    out = {"total"}
+    for m in measures:
+        if m.column == "orgs":
+            out |= set(V.ORG_COLUMNS)
+        elif m.column:
+            out.add(m.column)
+    return sorted(out)
 
 
 def _rows_for(measures: list[Measure]) -> set[str]:
@@ -186,23 +212,56 @@ def _group_match(kind: str, agency: str) -> bool:
     return agency.endswith(kind) or agency.endswith(kind + "人民政府")
 
 
+class Reports(list):
+    """The current reports, indexed once (by agency, by kind of agency, the years present): the
+    answer context holds one, so scoping an answer never walks every report of the store.
+    A plain list works too — it is indexed on the spot."""
+
+    def __init__(self, reports=()):
+        super().__init__(reports)
+        self.by_agency: dict[str, list[ReportRow]] = {}
+        for r in self:
+            if r.agency:
+                self.by_agency.setdefault(r.agency, []).append(r)
+        self.years = sorted({r.year for r in self if r.year})
+        self.agency_names = sorted(self.by_agency)
+        self._groups: dict[str, list[str]] = {}
+        self._by_char: dict[str, list[str]] | None = None
+
+    def sharing(self, chars: set[str]) -> set[str]:
+        """The agencies whose names hold any of ``chars``."""
+        if self._by_char is None:
+            self._by_char = {}
+            for a in self.agency_names:
+                for ch in set(a):
+                    self._by_char.setdefault(ch, []).append(a)
+        return {a for ch in chars for a in self._by_char.get(ch, ())}
+
+    def group(self, kind: str) -> list[str]:
+        """The agencies of a kind (街道 / 镇 / 局 …), sorted."""
+        if kind not in self._groups:
+            self._groups[kind] = [a for a in self.agency_names if _group_match(kind, a)]
+        return self._groups[kind]
+
+
+def indexed(all_reports: list[ReportRow]) -> Reports:
+    return all_reports if isinstance(all_reports, Reports) else Reports(all_reports)
+
+
 def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: bool) -> Scope:
     zh = plan.lang == "zh"
-    by_agency: dict[str, list[ReportRow]] = {}
-    for r in all_reports:
-        if r.agency:
-            by_agency.setdefault(r.agency, []).append(r)
-    years_known = sorted({r.year for r in all_reports if r.year})
+    idx = indexed(all_reports)
+    by_agency = idx.by_agency
     notes: list[str] = list(plan.notes)
     units: list[Unit] = []
     asked_years = set(plan.years.years)
 
     for s in plan.subjects:
         if s.group_all:
-            units.append(Unit(_t(plan, "全部机关", "all agencies"), sorted(by_agency)))
+            units.append(Unit(_t(plan, "全部机关", "all agencies"), list(idx.agency_names)))
             continue
         if s.group_kind:
-            members = sorted(a for a in by_agency if _group_match(s.group_kind, a))
+            members = list(idx.group(s.group_kind))
             if not members:
                 return Scope([], [], [], notes, Answer(plan.question, _t(
                     plan, f"没有找到“{s.mention}”这一类机关的报告。", f"No reports from agencies of the kind “{s.mention}”."),
@@ -253,15 +312,18 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
         if len(by_agency) == 1:
             units = [Unit(next(iter(by_agency)), list(by_agency))]
         elif single_needed:
-            names = "、".join(sorted(by_agency)[:12]) + ("等" if len(by_agency) > 12 else "")
+            names = "、".join(idx.agency_names[:12]) + ("等" if len(by_agency) > 12 else "")
             return Scope([], [], [], notes, Answer(plan.question, _t(
                 plan, f"请指明机关名称。现有{len(by_agency)}个机关的报告,例如:{names}。",
                 f"Please name the agency. Reports from {len(by_agency)} agencies are available, e.g. {names}."),
                 K.NOT_FOUND))
         else:
-            units = [Unit(_t(plan, "全部机关", "all agencies"), sorted(by_agency))]
+            units = [Unit(_t(plan, "全部机关", "all agencies"), list(idx.agency_names))]
 
-    covered = sorted({r.year for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year})
+    if all(len(set(u.agencies)) == len(idx.agency_names) for u in units):
+        covered = list(idx.years)  # every agency: every year of the store
+    else:
+        covered = sorted({r.year for u in units for a in u.agencies for r in by_agency.get(a, []) if r.year})
     mode = plan.years.mode
     if mode == YearMode.LATEST and plan.op in (Op.COUNT, Op.LIST, Op.FINDINGS):
         years = covered + [None]  # "有几份年报" without a year: every report, one whose year is unknown too
@@ -296,7 +358,7 @@ def missing_years_answer(plan: QueryPlan, scope: Scope, all_reports: list[Report
     for u in scope.units:
         if len(u.agencies) != 1:
             continue
-        have = sorted({r.year for r in all_reports if r.agency == u.agencies[0] and r.year})
+        have = sorted({r.year for r in indexed(all_reports).by_agency.get(u.agencies[0], []) if r.year})
         missing = [y for y in scope.years if y not in have]
         if missing:
             return Answer(plan.question, _t(
@@ -347,7 +409,7 @@ def _execute(plan: QueryPlan, store: Store, all_reports: list[ReportRow], settin
         if miss is not None and (plan.op != Op.SERIES or not scope.reports):
             return _with_plan(plan, miss, scope)
     if not scope.reports:
-        have = sorted({r.year for r in all_reports if r.year})
+        have = indexed(all_reports).years
         return _with_plan(plan, Answer(plan.question, _t(
             plan, f"没有{'、'.join(map(str, scope.years)) or '所问年份'}年的报告。已导入的年份:{'、'.join(map(str, have))}。",
             f"No reports for {', '.join(map(str, scope.years)) or 'the years asked'}. Years available: "
@@ -377,10 +439,11 @@ def op_needs_denominator(plan: QueryPlan) -> bool:
 
 def plan_hint(plan: QueryPlan, all_reports: list[ReportRow]) -> list[str]:
     """Agencies whose names share characters with the words not understood (a "did you mean")."""
-    names = sorted({r.agency for r in all_reports if r.agency})
+    idx = indexed(all_reports)
     out = []
     for u in plan.unconsumed:
         us = set(u)
+        names = idx.sharing(us)  # a name sharing no character scores 0 and is never hinted
         scored = sorted(((len(set(n) & us) / len(us), n) for n in names), reverse=True)
         out += [n for s, n in scored[:3] if s >= 0.5]
     return list(dict.fromkeys(out))[:3]
@@ -569,7 +632,8 @@ def _operands(plan: QueryPlan, scope: Scope, src: _Cells) -> list[tuple[str, Fig
     """(label, figure) for each (agency, year, measure) in the scope, in a stable order."""
     out = []
     for u in scope.units:
-        for r in sorted((r for r in scope.reports if r.agency in u.agencies), key=lambda r: (r.year or 0, r.agency or "")):
+        members = set(u.agencies)
+        for r in sorted((r for r in scope.reports if r.agency in members), key=lambda r: (r.year or 0, r.agency or "")):
             for m in plan.measures:
                 f = figure(src, r, m, plan.lang)
                 label = _t(plan, f"{r.agency}{r.year}年", f"{r.agency} {r.year}")
@@ -684,10 +748,12 @@ def _missing_in_span(plan: QueryPlan, scope: Scope) -> str:
         return ""
     out = []
     for u in scope.units:
+        if len(u.agencies) != 1:
+            continue  # (a group's members may lack years: only a single agency is told)
         for a in u.agencies:
             have = {r.year for r in scope.reports if r.agency == a}
             miss = [y for y in scope.years if y not in have]
-            if miss and len(u.agencies) == 1:
+            if miss:
                 out.append(_t(plan, f"{a}缺少{'、'.join(map(str, miss))}年的报告", f"{a} has no report for {', '.join(map(str, miss))}"))
     return "; ".join(out)
 
