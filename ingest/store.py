@@ -218,10 +218,10 @@ def _key_for(con: sqlite3.Connection, agency: str | None, year: int | None, temp
         return f"file:{source}"
     # only names that can be the same agency (:func:`same_agency`: equal, or one ends the other)
     # come back, so a save reads a few rows instead of every report of its year
-    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = :y AND template = :t"
+    rows = con.execute("SELECT report_key, agency, aliases FROM reports WHERE year = ? AND template = ?"
                        " AND report_key != '' AND substr(report_key, 1, 5) != 'file:'"
-                       " AND (agency = :a OR substr(:a, -length(agency)) = agency OR substr(agency, -length(:a)) = :a)"
-                       " ORDER BY seq", {"y": year, "t": template, "a": agency}).fetchall()
+                       " AND (agency = ? OR ? LIKE ('%' || agency) OR agency LIKE ('%' || ?))"
+                       " ORDER BY seq", (year, template, agency, agency, agency)).fetchall()
     for r in rows:
         if r["agency"] == agency:
             return r["report_key"]
