@@ -278,6 +278,18 @@ def _source_for(store: Store, answers: list, key: str | None, lang: str = "zh") 
         return R.render_notice(t("source.failed", lang, error=exc), "error")
 
 
+def message_text(content: Any) -> str:
+    """A chat message's text: Gradio 6 hands messages back as a list of parts
+    (``[{"type": "text", "text": …}]``), a string when the handler made them."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or "")
+    if isinstance(content, (list, tuple)):
+        return "".join(message_text(p) for p in content)
+    return "" if content is None else str(content)
+
+
 def add_question(question: str, history: list) -> tuple[str, list]:
     question = (question or "").strip()
     if not question:
@@ -323,12 +335,12 @@ def figures_view(shown: dict | None, n: int, lang: str = "zh", *, export_dir: Pa
     answer = (shown or {}).get("answer") or {}
     fig = F.chart(answer) if answer else None
     if fig is None:
-        return gr.update(visible=False), None, gr.update(value=[]), gr.update(value=None, interactive=False)
+        return gr.update(visible=False), None, "", gr.update(value=None, interactive=False)
     cells = F.cells_used(answer)
     out = Path(export_dir or tempfile.mkdtemp(prefix="gongkai-ui-")) / f"answer-{n}" / f"gongkai-answer-{n + 1}-cells.csv"
     F.write_cells_csv(cells, out)
     return (gr.update(visible=True, label=t("chat.figures", lang)), fig,
-            gr.update(value=F.cell_rows(cells), headers=F.cell_headers(lang)),
+            R.render_cells(cells, F.cell_headers(lang), F.CELL_COLUMNS),
             gr.update(value=str(out), interactive=True, label=t("btn.cells_csv", lang)))
 
 
@@ -340,7 +352,7 @@ def chat_turn(history: list, answers: list, plan: Any, shown: list, lang: str = 
     if not history or history[-1].get("role") != "user":
         return (history, answers, gr.update(), gr.update(), plan, shown, gr.update(), gr.update(), gr.update(),
                 gr.update())
-    question = str(history[-1].get("content") or "")
+    question = message_text(history[-1].get("content"))
     n = len(answers)
     try:
         try:
@@ -672,8 +684,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                                               elem_id="gk-clear")
                         with gr.Accordion(t("chat.figures", zh), open=True, visible=False, elem_id="gk-figures") as figures:
                             plot = gr.Plot(show_label=False, elem_id="gk-chart")
-                            cells_table = gr.Dataframe(value=[], headers=F.cell_headers(zh), interactive=False, wrap=True,
-                                                       max_height=260, elem_id="gk-cells", show_label=False)
+                            cells_table = gr.HTML("", elem_id="gk-cells")
                             cells_csv = gr.DownloadButton(t("btn.cells_csv", zh), size="sm", interactive=False,
                                                           elem_id="gk-cells-csv")
                         examples = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[[q] for q in EXAMPLES],
@@ -762,7 +773,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
             turn, chat_in, chat_out, concurrency_id="answer", **private)
 
         def _clear(lg: str):
-            return (*clear_chat(lg), [], gr.update(visible=False), None, gr.update(value=[]),
+            return (*clear_chat(lg), [], gr.update(visible=False), None, "",
                     gr.update(value=None, interactive=False))
 
         clear.click(_clear, [lang], chat_out, queue=False, **private)
@@ -841,7 +852,7 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                     gr.update(value=redraw_chat(history, sh, lg), placeholder=f"<div class='gk-chat-empty'>{t('chat.empty', lg)}</div>"),
                     gr.update(placeholder=t("chat.placeholder", lg)), gr.update(value=t("btn.ask", lg)),
                     gr.update(value=t("btn.new_chat", lg)), gr.update(label=t("chat.figures", lg)),
-                    gr.update(headers=F.cell_headers(lg)), gr.update(label=t("btn.cells_csv", lg)),
+                    gr.update(), gr.update(label=t("btn.cells_csv", lg)),
                     gr.Dataset(samples=[[q] for q in ex], label=t("chat.examples", lg)),
                     _source_title(lg), gr.update(label=t("source.picker", lg)),
                     gr.update(label=t("cmp.agency", lg)), gr.update(label=t("cmp.year_a", lg)),
@@ -855,6 +866,14 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
                     gr.update(headers=D.finding_headers(lg), label=t("findings.label", lg)),
                     _upload_title(lg), gr.update(label=t("upload.drop", lg)), "")
 
+        def _redraw_source(key: str | None, ans: list, lg: str):
+            if not key:
+                return gr.update(), R.empty_source(lg)
+            return cite_requested(key, ans, lg, store=store)
+
+        def _redraw_figures(sh: list, lg: str):
+            return figures_view(sh[-1] if sh else None, max(len(sh or []) - 1, 0), lg, export_dir=export_dir)
+
         lang_btn.click(_switch, [lang, chat, shown], [
             lang, brand, lang_btn, tab_chat, tab_compare, tab_reports, tab_upload, tab_tables, tab_quality,
             chat, question, send, clear, figures, cells_table, cells_csv, examples, source_title, cite_pick,
@@ -864,7 +883,8 @@ def build_app(settings: Settings | None = None, *, ingest_sample: bool = True,
             refresh, [flt, pick, lang], refresh_out, **private).then(
             selected, [pick, all_findings, lang], report_out, **private).then(
             show_compare, cmp_in, [cmp_view, cmp_cells], **private).then(
-            partial(cite_picked, store=store), [cite_pick, answers, lang], [source], **private)
+            _redraw_source, [cite_pick, answers, lang], [cite_pick, source], **private).then(
+            _redraw_figures, [shown, lang], [figures, plot, cells_table, cells_csv], **private)
 
         # a small API for scripts and the start-up benchmark: ask, and whether the index is ready
         def api_ask(question: str) -> str:

@@ -138,8 +138,13 @@ def _report_for(store: Store, c: dict) -> ReportRow | None:
 
 
 def _cell_for(store: Store, report_id: str, c: dict):
-    """The stored cell a table citation points at: by character span, else by row/column."""
+    """The stored cell a table citation points at: by its cell id, else by character span (several
+    cells can share one: digits run together), else by row/column."""
     cells = store.cells(report_id=report_id, table=c.get("table"))
+    if c.get("cell_id") is not None:
+        for cell in cells:
+            if cell.id == c["cell_id"]:
+                return cell
     if c.get("start") is not None:
         for cell in cells:
             if cell.start == c["start"] and (c.get("end") is None or cell.end == c["end"]):

@@ -724,3 +724,20 @@ def render_ready(status: Any, lang: str = "zh") -> str:
         text, mod = t("status.ready", lang), "ok"
     extra = f' <small>{esc(t("status.tables_ok", lang))}</small>' if mod == "busy" else ""
     return f'<span class="gk-ready gk-ready-{mod}" id="gk-ready" data-state="{esc(state)}">{esc(text)}{extra}</span>'
+
+
+def render_cells(cells: Sequence[Mapping], headers: Sequence[str], keys: Sequence[str]) -> str:
+    """The cells an answer used, one per row (value, agency, year, file, table, row, column, id)."""
+    if not cells:
+        return ""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    for c in cells:
+        tds = []
+        for k in keys:
+            v = c.get(k)
+            cls = ' class="gk-num"' if k in ("value", "year", "cell_id") else ""
+            tds.append(f"<td{cls}>{esc(fmt_value(v) if k == 'value' else ('' if v is None else v))}</td>")
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    return _one_line(f'<div class="gk-table-wrap gk-cells-wrap"><table class="gk-table gk-cells-table"><thead><tr>{head}'
+                     f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')

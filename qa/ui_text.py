@@ -15,7 +15,7 @@ DEFAULT_LANG = "zh"
 
 STRINGS: dict[str, tuple[str, str]] = {
     # -- page
-    "page.title": ("政府信息公开年报问答", "Government information disclosure reports Q&A"),
+    "page.title": ("政府信息公开年报问答", "Disclosure reports Q&A"),
     "page.subtitle": ("gongkai · 每个数字都有出处", "gongkai · every figure cites its source"),
     "lang.switch": ("English", "中文"),  # the button names the other language
     "status.ready": ("✓ 已就绪", "✓ ready"),
@@ -112,7 +112,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "table.三": ("表三 依申请公开", "Table 3 · requests"),
     "table.四": ("表四 复议诉讼", "Table 4 · reviews & lawsuits"),
     "table.统计表": ("统计表", "statistics table"),
-    "table.short": ("表{t}", "T{t}"),
+    "table.short": ("表{t}", "Table {t}"),
     "table.empty": ("此表没有数据", "no cells in this table"),
     "passage.empty": ("没有可显示的原文", "no text to show"),
     "passage.source_text": ("原文", "Source text"),
