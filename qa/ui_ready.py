@@ -112,8 +112,13 @@ class Readiness:
         from ingest.vectorstore import get_index, require_model
 
         require_model(self.settings)
-        if getattr(searcher, "_embedder", None) is None:  # one copy of the model for indexing and search
-            searcher._embedder = get_index(self.settings).embedder
+        # The vector index (for embedding uploads) opens its Chroma client while holding the lock
+        # the searcher opens its own under: a question arriving now waits instead of opening a
+        # client at the same moment (Chroma's client set-up is not safe to run twice at once).
+        with searcher._lock:
+            index = get_index(self.settings)
+            if getattr(searcher, "_embedder", None) is None:  # one copy of the model for indexing and search
+                searcher._embedder = index.embedder
         searcher.warm_up()
         if getattr(searcher, "_dense_error", None) is not None:
             raise searcher._dense_error
