@@ -207,8 +207,8 @@ class LoginThrottle:
         client = self._client(scope)
         wait = self._admit(client)
         if wait > 0:
-            body = json.dumps({"detail": f"登录失败次数过多，请 {wait:.0f} 秒后再试 (too many failed logins; "
-                                         f"try again in {wait:.0f} s)"}, ensure_ascii=False).encode()
+            # the login page comes before any language choice: it is in the page's default language
+            body = json.dumps({"detail": t("login.throttled", s=f"{wait:.0f}")}, ensure_ascii=False).encode()
             await send({"type": "http.response.start", "status": 429,
                         "headers": [(b"content-type", b"application/json; charset=utf-8"),
                                     (b"retry-after", str(int(wait) + 1).encode())]})
@@ -924,7 +924,7 @@ def serve(demo: Any, config: UIConfig | None = None, **launch: Any) -> Any:
         app_kwargs={"middleware": [Middleware(LoginThrottle)]},
         css=CSS, head=HEAD_JS, footer_links=[], ssr_mode=False,
         show_error=True, max_threads=40, share=False,
-        auth_message="gongkai · 请登录 (please sign in)" if config.auth else None)
+        auth_message=t("login.title") if config.auth else None)
     kwargs.update(launch)
     return demo.launch(**kwargs)
 

@@ -25,6 +25,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.tables_ok": ("表格问题可以随时提问", "table questions are answered meanwhile"),
     "status.failed": ("⚠ 正文检索不可用: {error}", "⚠ text search unavailable: {error}"),
     "status.off": ("正文检索: 关键词 (未启用向量索引)", "text search: keywords (no vector index)"),
+    "login.title": ("gongkai · 请登录", "gongkai · please sign in"),
+    "login.throttled": ("登录失败次数过多，请 {s} 秒后再试", "too many failed logins; try again in {s} s"),
     "stats.reports": ("份报告", "reports"),
     "stats.cells": ("个单元格", "cells"),
     "stats.findings": ("条数据问题", "findings"),

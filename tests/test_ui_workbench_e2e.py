@@ -118,6 +118,17 @@ def test_follow_up_compare_chart_and_language(server, browser):
     _top(d, first, below=follow)
     _shot(d, "screenshot-followup.png")
 
+    # a suggested next question is one click away
+    before = len(_css(d, "#gk-chat .gk-answer"))
+    link = follow.find_elements(By.CSS_SELECTOR, "a.gk-ask")[0]
+    year = int(re.search(r"(20\d\d)年", _text(link)).group(1))
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
+    link.click()
+    _wait(d, lambda d: len(_css(d, "#gk-chat .gk-answer")) > before, what="the suggested question's answer")
+    time.sleep(0.5)
+    nxt = _css(d, "#gk-chat .gk-answer")[-1]
+    assert _text(nxt.find_element(By.CSS_SELECTOR, ".gk-value")).strip() == str(_t3(year, "granted"))
+
     # 2. a series question: a chart, the cells used and their CSV
     series = _ask(d, "平潭综合实验区2021到2025年新收申请分别多少")
     assert "gk-kind-series" in series.get_attribute("innerHTML")
