@@ -192,3 +192,14 @@ def test_follow_up_compare_chart_and_language(server, browser):
     assert "Understood as" in page and "理解为" not in page
     _top(d, _css(d, "#gk-chat .gk-answer")[-1])
     _shot(d, "screenshot-english.png")
+    for tab, ready in (("Reports", "#gk-report-card .gk-dl"), ("Upload", "#gk-upload"), ("Compare years", "#gk-compare")):
+        _tab(d, tab)
+        _wait(d, lambda d: any(e.is_displayed() for e in _css(d, ready)), what=f"the {tab} tab")
+        time.sleep(0.5)
+        words = [_text(e) for e in _css(d, "label span, .gk-panel-title, .gk-upload-hint, #gk-reports th, "
+                                           "#gk-report-card dt, #gk-compare thead th, .gk-cmp-sum, #gk-all-csv, "
+                                           "#gk-dl-csv, #gk-findings-all")
+                 if e.is_displayed()]
+        chinese = [w for w in words if CJK.search(w) and not re.search(r"平潭|洪泽|泰安|淮安", w)]
+        assert words and not chinese, (tab, chinese)
+        assert not _doubled(_text(_css(d, "body")[0])), tab
