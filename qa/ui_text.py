@@ -19,7 +19,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page.subtitle": ("gongkai · 每个数字都有出处", "gongkai · every figure cites its source"),
     "lang.switch": ("English", "中文"),  # the button names the other language
     "status.ready": ("✓ 已就绪", "✓ ready"),
-    "status.loading": ("索引准备中…", "Preparing the index…"),
     "status.loading_model": ("索引准备中… 正在加载模型", "Preparing the index… loading the model"),
     "status.embedding": ("索引准备中… {done}/{total}", "Preparing the index… {done}/{total}"),
     "status.tables_ok": ("表格问题可以随时提问", "table questions are answered meanwhile"),
@@ -44,7 +43,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "btn.csv": ("下载 CSV", "Download CSV"),
     "btn.xlsx": ("下载 Excel", "Download Excel"),
     "btn.cells_csv": ("下载所用单元格 CSV", "Download these cells (CSV)"),
-    "btn.compare": ("对比", "Compare"),
     # -- chat
     "chat.empty": ("<b>请提问</b><br>关于已收录年报中的任何数字：申请数量、办理结果、复议诉讼、主动公开……<br>"
                    "<span class='gk-muted'>答案会引用表格单元格或原文段落。</span>",
@@ -133,7 +131,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "example.6": ("阿尔丁大街街道办事处2024年新收政府信息公开申请多少件？",
                   "How many new requests did 阿尔丁大街街道办事处 receive in 2024?"),
     # -- figures of an answer
-    "data.label": ("项", "item"),
     "data.value": ("数值", "value"),
     "data.agency": ("机关", "agency"),
     "data.year": ("年份", "year"),
@@ -142,12 +139,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "data.row": ("行", "row"),
     "data.column": ("列", "column"),
     "data.cell_id": ("单元格 ID", "cell id"),
-    "chart.title": ("{label}", "{label}"),
     # -- suggestions
     "suggest.year": ("{agency}{year}年{metric}是多少？", "What was {metric} of {agency} in {year}?"),
     "suggest.series": ("{agency}{first}到{last}年{metric}分别多少？", "{metric} of {agency} from {first} to {last}?"),
     "suggest.rank": ("{year}年哪个机关{metric}最多？", "Which agency had the most {metric} in {year}?"),
-    "suggest.compare": ("对比{agency}{a}年和{b}年的报告", "Compare {agency}'s {a} and {b} reports"),
     # -- reports
     "reports.filter": ("筛选：机关、年份、文件名…", "Filter by agency, year, file…"),
     "reports.label": ("已收录报告（点击行查看）", "Ingested reports (click a row)"),
@@ -195,7 +190,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.drop": ("选择或拖入文件", "Drop files here"),
     "upload.progress": ("导入 {n} 个文件…", "ingesting {n} file(s)…"),
     "upload.failed": ("导入失败：{error}", "ingest failed: {error}"),
-    "upload.too_big": ("文件过大", "file too large"),
     "ingest.done": ("导入完成 · 新增 {added} · 未变 {unchanged} · 替换 {replaced} · 失败 {failed} · 共 {reports} 份报告 · {s} s",
                     "Done · added {added} · unchanged {unchanged} · replaced {replaced} · failed {failed} · "
                     "{reports} reports · {s} s"),
