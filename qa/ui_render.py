@@ -74,11 +74,18 @@ def fmt_value(value: Any) -> str:
 def table_name(table: str | None, lang: str = "zh") -> str:
     if not table:
         return ""
-    return t(f"table.{table}", lang) if f"table.{table}" in STRINGS else t("table.short", lang, t=table)
+    return t(f"table.{table}", lang) if f"table.{table}" in STRINGS else _short_table(table, lang)
+
+
+TABLE_NUMBERS = {"二": "2", "三": "3", "四": "4"}  # the report's 表二/三/四 as an English reader numbers them
 
 
 def _short_table(table: str | None, lang: str = "zh") -> str:
-    return "" if not table else (table_name(table, lang) if table == "统计表" else t("table.short", lang, t=table))
+    if not table:
+        return ""
+    if table == "统计表":
+        return table_name(table, lang)
+    return t("table.short", lang, t=TABLE_NUMBERS.get(table, table) if lang == "en" else table)
 
 
 def _one_line(html: str) -> str:
