@@ -109,12 +109,21 @@ class Readiness:
         if not self.settings.embed:
             return
         self._set("loading")
-        from ingest.vectorstore import get_index, require_model
+        from ingest.vectorstore import require_model
 
         require_model(self.settings)
+        searcher.loading = True  # a prose question asked meanwhile is answered from keywords, at once
+        try:
+            self._load_model(searcher)
+        finally:
+            searcher.loading = False
+
+    def _load_model(self, searcher) -> None:
+        from ingest.vectorstore import get_index
+
         # The vector index (for embedding uploads) opens its Chroma client while holding the lock
-        # the searcher opens its own under: a question arriving now waits instead of opening a
-        # client at the same moment (Chroma's client set-up is not safe to run twice at once).
+        # the searcher opens its own under, so the two are never set up at the same moment
+        # (Chroma's client set-up is not safe to run twice at once).
         with searcher._lock:
             index = get_index(self.settings)
             if getattr(searcher, "_embedder", None) is None:  # one copy of the model for indexing and search
