@@ -303,6 +303,9 @@ class HybridSearcher:
         self._dense: ChromaDenseRetriever | None = None
         self._dense_error: Exception | None = None
         self._lock = threading.Lock()
+        # Set by a background loader (the web UI) while it loads the model: hybrid search answers
+        # from BM25 at once meanwhile instead of waiting for the model.
+        self.loading = False
         self.notes: list[str] = []  # warnings given by this searcher (e.g. degraded to BM25)
         self._agencies: tuple[str, dict[str, str]] | None = None
 
@@ -387,6 +390,10 @@ class HybridSearcher:
             docs = self.dense().invoke(query, k=k, agency=agency, year=year)
             return [Hit.from_document(d, d.metadata["score"], i, "dense", dense_rank=i) for i, d in enumerate(docs, 1)]
         sparse = self.bm25().invoke(keyword_query, k=depth, agency=agency, year=year)
+        if self.loading:
+            log.info("model still loading: keyword (BM25) results for %r", query[:40])
+            return [Hit.from_document(d, d.metadata["score"], i, "bm25", bm25_rank=i)
+                    for i, d in enumerate(sparse[:k], 1)]
         try:
             dense = self.dense().invoke(query, k=depth, agency=agency, year=year)
         except Exception as exc:  # noqa: BLE001 — no model, server down…: keyword search still answers

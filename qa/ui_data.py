@@ -18,10 +18,22 @@ from ingest.pipeline import FileResult, IngestSummary, ingest_paths
 from ingest.store import ReportRow, Store, open_store
 
 from . import ui_render as R
+from .ui_text import t
 
-REPORT_HEADERS = ["机关 Agency", "年份 Year", "模板 Template", "来源文件 Source", "单元格 Cells", "问题 Findings", "ID"]
-FINDING_HEADERS = ["级别 Severity", "规则 Rule", "说明 Message", "表 Table", "行 Row", "列 Column", "报告值 Reported",
-                   "计算值 Computed", "来源文件 Source"]
+REPORT_COLUMNS = ("agency", "year", "template", "source", "cells", "findings", "id")
+FINDING_COLUMNS = ("severity", "rule", "message", "table", "row", "column", "reported", "computed", "source")
+
+
+def report_headers(lang: str = "zh") -> list[str]:
+    return [t(f"col.{c}", lang) for c in REPORT_COLUMNS]
+
+
+def finding_headers(lang: str = "zh") -> list[str]:
+    return [t(f"col.{c}", lang) for c in FINDING_COLUMNS]
+
+
+REPORT_HEADERS = report_headers()
+FINDING_HEADERS = finding_headers()
 log = logging.getLogger("gongkai.ui")
 CONTEXT_LINES = 6  # lines shown either side of a cited passage
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -29,14 +41,14 @@ _ingest_lock = threading.Lock()  # one ingest at a time per process (SQLite has 
 
 
 # ------------------------------------------------------------------------------------ reports
-def report_rows(store: Store) -> list[list[Any]]:
-    return [[r.agency or "（未识别）", r.year if r.year is not None else "", r.template, r.source, r.n_cells,
+def report_rows(store: Store, lang: str = "zh") -> list[list[Any]]:
+    return [[r.agency or f"（{t('card.unknown', lang)}）", r.year if r.year is not None else "", r.template, r.source, r.n_cells,
              r.n_findings, r.id] for r in store.reports()]
 
 
-def report_choices(store: Store) -> list[tuple[str, str]]:
+def report_choices(store: Store, lang: str = "zh") -> list[tuple[str, str]]:
     """Dropdown choices ``(label, report id)``: ``agency · year · source``."""
-    return [(f"{r.agency or '（未识别）'} · {r.year or '?'} · {r.source}", r.id) for r in store.reports()]
+    return [(f"{r.agency or '（' + t('card.unknown', lang) + '）'} · {r.year or '?'} · {r.source}", r.id) for r in store.reports()]
 
 
 def report_tables(store: Store, report_id: str) -> list[str]:
@@ -45,16 +57,16 @@ def report_tables(store: Store, report_id: str) -> list[str]:
     return [t for t in TABLE_ORDER if t in have] + sorted(have - set(TABLE_ORDER))
 
 
-def table_html(store: Store, report_id: str, table: str) -> str:
+def table_html(store: Store, report_id: str, table: str, lang: str = "zh") -> str:
     headers, rows = table_frame(store, report_id, table)
-    return R.render_table(headers, rows, caption=R.table_name(table))
+    return R.render_table(headers, rows, caption=R.table_name(table, lang), lang=lang)
 
 
-def finding_rows(store: Store, report_id: str | None) -> list[list[Any]]:
+def finding_rows(store: Store, report_id: str | None, lang: str = "zh") -> list[list[Any]]:
     """Findings of one report (all reports when *report_id* is ``None``), errors first."""
     sources = {r.id: r.source for r in store.reports()}
     findings = sorted(store.findings(report_id), key=lambda f: _SEVERITY_ORDER.get(f.severity, 9))
-    return [[R.SEVERITY_LABELS.get(f.severity, f.severity), f.rule, f.message, f.table, f.row, f.column,
+    return [[R.severity_label(f.severity, lang), f.rule, f.message, f.table, f.row, f.column,
              f.reported or "", f.computed or "", sources.get(f.report_id, f.report_id)] for f in findings]
 
 
@@ -126,8 +138,13 @@ def _report_for(store: Store, c: dict) -> ReportRow | None:
 
 
 def _cell_for(store: Store, report_id: str, c: dict):
-    """The stored cell a table citation points at: by character span, else by row/column."""
+    """The stored cell a table citation points at: by its cell id, else by character span (several
+    cells can share one: digits run together), else by row/column."""
     cells = store.cells(report_id=report_id, table=c.get("table"))
+    if c.get("cell_id") is not None:
+        for cell in cells:
+            if cell.id == c["cell_id"]:
+                return cell
     if c.get("start") is not None:
         for cell in cells:
             if cell.start == c["start"] and (c.get("end") is None or cell.end == c["end"]):
@@ -172,7 +189,8 @@ def _context(store: Store, report_id: str, c: dict, radius: int) -> tuple[list, 
     return store.lines(report_id, max(1, line_no - radius), end_line), line_no
 
 
-def source_view(store: Store, citation: Any, others: Sequence[Any] = (), number: int | None = None) -> str:
+def source_view(store: Store, citation: Any, others: Sequence[Any] = (), number: int | None = None,
+                lang: str = "zh") -> str:
     """The source panel for one citation.
 
     A table cell: the report's table (``table_frame``) with the cited cell highlighted (and the
@@ -180,11 +198,10 @@ def source_view(store: Store, citation: Any, others: Sequence[Any] = (), number:
     from. A passage: the cited lines in context with the quote marked.
     """
     c = R.as_dict(citation)
-    head = R.render_source_header(c, number)
+    head = R.render_source_header(c, number, lang)
     report = _report_for(store, c)
     if report is None:
-        return head + R.render_notice(
-            f"报告 {c.get('source') or c.get('report_id')} 不在库中 (report not in the store)", "warn")
+        return head + R.render_notice(t("source.not_in_store", lang, source=c.get("source") or c.get("report_id")), "warn")
     parts = [head]
     if c.get("table"):
         headers, rows = table_frame(store, report.id, c["table"])
@@ -198,19 +215,19 @@ def source_view(store: Store, citation: Any, others: Sequence[Any] = (), number:
         if pos is not None:
             highlights[pos] = "primary"
         else:
-            parts.append(R.render_notice("表中未找到被引用的单元格（下方为原文）(cited cell not located in the grid)", "warn"))
-        parts.append(R.render_table(headers, rows, highlights, caption=R.table_name(c["table"])))
+            parts.append(R.render_notice(t("source.cell_not_located", lang), "warn"))
+        parts.append(R.render_table(headers, rows, highlights, caption=R.table_name(c["table"], lang), lang=lang))
         lines, focus = _context(store, report.id, c, radius=2)
         if lines:
             parts.append(R.render_passage(lines, c.get("start"), c.get("end"), c.get("quote"), focus,
-                                          caption="原文 Source text"))
+                                          caption=t("passage.source_text", lang), lang=lang))
     else:
         lines, focus = _context(store, report.id, c, radius=CONTEXT_LINES)
         if lines:
             parts.append(R.render_passage(lines, c.get("start"), c.get("end"), c.get("quote"), focus,
-                                          caption="原文上下文 Passage in context"))
+                                          caption=t("passage.context", lang), lang=lang))
         else:
-            parts.append(R.render_notice("找不到被引用的原文位置 (passage not located)", "warn"))
+            parts.append(R.render_notice(t("source.passage_not_located", lang), "warn"))
             if c.get("quote"):
                 parts.append(f'<blockquote class="gk-quote">{R.esc(c["quote"])}</blockquote>')
     return '<div class="gk-source">' + "".join(parts) + "</div>"
@@ -232,20 +249,23 @@ def index_hooks(settings: Settings) -> list[Callable]:
     return _index_hooks(settings)
 
 
-def ensure_sample(settings: Settings, store: Store | None = None) -> IngestSummary | None:
-    """Ingest the bundled sample when the store is empty; ``None`` when it was not."""
+def ensure_sample(settings: Settings, store: Store | None = None, index: bool = True) -> IngestSummary | None:
+    """Ingest the bundled sample when the store is empty; ``None`` when it was not. *index*
+    False leaves the embedding to the caller (the web UI does it in the background)."""
     store = store or open_store(settings)
     with _ingest_lock:
         if store.counts()["reports"]:
             return None
         log.info("empty store at %s: ingesting the bundled sample reports", settings.home)
         with ExitStack() as stack:
-            return ingest_paths(sample_paths(stack), settings, progress=False, hooks=index_hooks(settings), store=store)
+            return ingest_paths(sample_paths(stack), settings, progress=False,
+                                hooks=index_hooks(settings) if index else [], store=store)
 
 
 def ingest_files(paths: Iterable[str | Path], settings: Settings, store: Store | None = None,
-                 on_file: Callable[[int, int, FileResult], None] | None = None) -> IngestSummary:
-    """Ingest uploaded files; *on_file(done, total, result)* after each one."""
+                 on_file: Callable[[int, int, FileResult], None] | None = None, index: bool = True) -> IngestSummary:
+    """Ingest uploaded files; *on_file(done, total, result)* after each one. *index* False
+    stores the tables only (the caller embeds the text later)."""
     paths = [Path(p) for p in paths]
     total = len(paths)
     done = 0
@@ -257,4 +277,5 @@ def ingest_files(paths: Iterable[str | Path], settings: Settings, store: Store |
             on_file(done, total, result)
 
     with _ingest_lock:
-        return ingest_paths(paths, settings, progress=False, on_file=_cb, hooks=index_hooks(settings), store=store)
+        return ingest_paths(paths, settings, progress=False, on_file=_cb, hooks=index_hooks(settings) if index else [],
+                            store=store)

@@ -16,30 +16,21 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-KIND_LABELS = {
-    "table": ("表格数据", "table"),
-    "derived": ("推算", "derived"),
-    "aggregate": ("汇总", "aggregate"),
-    "prose": ("正文", "passage"),
-    "metadata": ("报告信息", "metadata"),
-    "findings": ("数据质量", "findings"),
-    "not_found": ("未找到", "not found"),
-    "ambiguous": ("有歧义", "ambiguous"),
-}
-STATUS_LABELS = {  # cell status → (badge text, css modifier, is a warning)
-    "exact": ("原文", "exact", False),
-    "inferred": ("⚠ 推断", "inferred", True),
-    "ambiguous": ("⚠ 有歧义", "ambiguous", True),
-    "derived": ("∑ 推算", "derived", True),
-}
-STATUS_HINTS = {
-    "inferred": "单元格位置由模板与算术推断 (cell placed by template order / arithmetic)",
-    "ambiguous": "数字粘连，有多种读法 (digits run together: several readings fit)",
-    "derived": "由其他单元格计算得出，报告未直接列出 (computed from other cells, not printed in the report)",
-}
-TABLE_NAMES = {"二": "表二 主动公开", "三": "表三 依申请公开", "四": "表四 复议诉讼", "统计表": "统计表"}
+from .ui_text import STRINGS, t
+
+KINDS = ("table", "derived", "aggregate", "series", "prose", "metadata", "findings", "not_found", "ambiguous")
+STATUSES = ("exact", "inferred", "ambiguous", "derived")  # cell statuses with a badge (css gk-status-<status>)
+HINTED = ("inferred", "ambiguous", "derived")  # statuses a reader must be told about
 SHOWN_CITATIONS = 4  # citations listed in an answer before "show N more"
-SEVERITY_LABELS = {"error": "错误 error", "warning": "警告 warning", "info": "提示 info"}
+SEVERITIES = ("error", "warning", "info")
+
+
+def status_hint(status: str, lang: str = "zh") -> str:
+    return t(f"hint.{status}", lang)
+
+
+def severity_label(severity: str, lang: str = "zh") -> str:
+    return t(f"sev.{severity}", lang) if severity in SEVERITIES else severity
 
 
 # ------------------------------------------------------------------------------------ basics
@@ -80,14 +71,21 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
-def table_name(table: str | None) -> str:
+def table_name(table: str | None, lang: str = "zh") -> str:
     if not table:
         return ""
-    return TABLE_NAMES.get(table, f"表{table}")
+    return t(f"table.{table}", lang) if f"table.{table}" in STRINGS else _short_table(table, lang)
 
 
-def _short_table(table: str | None) -> str:
-    return "" if not table else (table if table == "统计表" else f"表{table}")
+TABLE_NUMBERS = {"二": "2", "三": "3", "四": "4"}  # the report's 表二/三/四 as an English reader numbers them
+
+
+def _short_table(table: str | None, lang: str = "zh") -> str:
+    if not table:
+        return ""
+    if table == "统计表":
+        return table_name(table, lang)
+    return t("table.short", lang, t=TABLE_NUMBERS.get(table, table) if lang == "en" else table)
 
 
 def _one_line(html: str) -> str:
@@ -96,40 +94,39 @@ def _one_line(html: str) -> str:
 
 
 # ------------------------------------------------------------------------------------ citations
-def citation_where(c: Mapping) -> str:
+def citation_where(c: Mapping, lang: str = "zh") -> str:
     """``表三 · (三)不予公开/1.属于国家秘密 · 总计`` or the section / page of a passage."""
     if c.get("table"):
-        return " · ".join(x for x in (_short_table(c.get("table")), c.get("row"), c.get("column")) if x)
+        return " · ".join(x for x in (_short_table(c.get("table"), lang), c.get("row"), c.get("column")) if x)
     parts = []
     if c.get("section"):
         parts.append(str(c["section"]))
     if c.get("page"):
-        parts.append(f"第{c['page']}页")
+        parts.append(t("cite.page", lang, n=c["page"]))
     if c.get("line_no"):
-        parts.append(f"第{c['line_no']}行")
+        parts.append(t("cite.line", lang, n=c["line_no"]))
     return " · ".join(parts)
 
 
-def citation_label(citation: Any, number: int) -> str:
+def citation_label(citation: Any, number: int, lang: str = "zh") -> str:
     """One line naming a citation, for the source picker: ``[1] 表三 · 行 · 列 = 1 — 机关 2024``."""
     c = as_dict(citation)
-    where = citation_where(c) or "正文 passage"
+    where = citation_where(c, lang) or t("cite.passage", lang)
     value = c.get("value")
     val = f" = {value}" if value not in (None, "") else ""
     who = " ".join(str(x) for x in (c.get("agency"), c.get("year")) if x) or str(c.get("source") or "")
     return f"[{number}] {where}{val} — {who}"
 
 
-def _status_badge(status: str | None) -> str:
-    if not status or status not in STATUS_LABELS:
+def _status_badge(status: str | None, lang: str = "zh") -> str:
+    if not status or status not in STATUSES:
         return ""
-    text, mod, _ = STATUS_LABELS[status]
-    hint = STATUS_HINTS.get(status, "")
-    return f'<span class="gk-status gk-status-{mod}" title="{esc(hint)}">{esc(text)}</span>'
+    hint = status_hint(status, lang) if status in HINTED else ""
+    return f'<span class="gk-status gk-status-{status}" title="{esc(hint)}">{esc(t("status." + status, lang))}</span>'
 
 
 def render_citation(citation: Any, number: int, answer_no: int | None = None, open_: bool = False,
-                    show_source: bool = True) -> str:
+                    show_source: bool = True, lang: str = "zh") -> str:
     """One citation as ``<details>``: the summary names the cell or passage, the body the report,
     location, table row/column and the quoted source text, with a 查看来源 link.
     *show_source* False leaves the file name out of the summary (when every citation shares it)."""
@@ -137,46 +134,46 @@ def render_citation(citation: Any, number: int, answer_no: int | None = None, op
     value = c.get("value")
     summary = (
         f'<span class="gk-cite-n">{number}</span>'
-        f'<span class="gk-cite-where">{esc(citation_where(c) or "正文 passage")}</span>'
+        f'<span class="gk-cite-where">{esc(citation_where(c, lang) or t("cite.passage", lang))}</span>'
         + (f'<span class="gk-cite-val">= {esc(value)}</span>' if value not in (None, "") else "")
-        + (_status_badge(c.get("status")) if c.get("status") != "exact" else "")
+        + (_status_badge(c.get("status"), lang) if c.get("status") != "exact" else "")
         + (f'<span class="gk-cite-src">{esc(c.get("source"))}</span>' if show_source else "")
     )
     rows: list[tuple[str, str]] = []
     report = " · ".join(esc(x) for x in (c.get("agency"), c.get("year")) if x)
-    rows.append(("报告 Report", (report + " · " if report else "") + f'<code>{esc(c.get("source"))}</code>'))
+    rows.append((t("cite.report", lang), (report + " · " if report else "") + f'<code>{esc(c.get("source"))}</code>'))
     loc = []
     if c.get("page"):
-        loc.append(f"第 {esc(c['page'])} 页 (p. {esc(c['page'])})")
+        loc.append(esc(t("cite.page_long", lang, n=c["page"])))
     if c.get("section"):
         loc.append(esc(c["section"]))
     if c.get("line_no"):
-        loc.append(f"第 {esc(c['line_no'])} 行 (line {esc(c['line_no'])})")
+        loc.append(esc(t("cite.line_long", lang, n=c["line_no"])))
     if loc:
-        rows.append(("位置 Location", " · ".join(loc)))
+        rows.append((t("cite.location", lang), " · ".join(loc)))
     if c.get("table"):
-        rows.append(("表格 Table", esc(table_name(c.get("table")))))
+        rows.append((t("cite.table", lang), esc(table_name(c.get("table"), lang))))
         if c.get("row"):
-            rows.append(("行 Row", esc(c["row"])))
+            rows.append((t("cite.row", lang), esc(c["row"])))
         if c.get("column"):
-            rows.append(("列 Column", esc(c["column"])))
+            rows.append((t("cite.column", lang), esc(c["column"])))
     if value not in (None, ""):
-        rows.append(("数值 Value", f"<b>{esc(value)}</b>"))
-    if c.get("status") in STATUS_HINTS:
-        rows.append(("状态 Status", f"{_status_badge(c.get('status'))} {esc(STATUS_HINTS[c['status']])}"))
+        rows.append((t("cite.value", lang), f"<b>{esc(value)}</b>"))
+    if c.get("status") in HINTED:
+        rows.append((t("cite.status", lang), f"{_status_badge(c.get('status'), lang)} {esc(status_hint(c['status'], lang))}"))
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     quote = c.get("quote") or ""
     quote_html = f'<blockquote class="gk-quote">{esc(quote)}</blockquote>' if quote else ""
     link = ""
     if answer_no is not None:
         link = (f'<a class="gk-view" href="#gk-src-{answer_no}-{number}" '
-                f'title="在右侧显示原表/原文 (show it in the source panel)">查看来源 View source →</a>')
+                f'title="{esc(t("cite.view_title", lang))}">{esc(t("cite.view", lang))}</a>')
     return (f'<details class="gk-cite"{" open" if open_ else ""}><summary>{summary}</summary>'
             f'<div class="gk-cite-body"><dl class="gk-dl">{body}</dl>{quote_html}{link}</div></details>')
 
 
 # ------------------------------------------------------------------------------------ answers
-def answer_warnings(answer: Mapping) -> list[str]:
+def answer_warnings(answer: Mapping, lang: str = "zh") -> list[str]:
     """The answer's own warnings, then one line per cited cell status that needs care
     (inferred / ambiguous / derived) unless a warning already says so."""
     warnings = [str(w) for w in answer.get("warnings") or [] if str(w).strip()]
@@ -188,34 +185,33 @@ def answer_warnings(answer: Mapping) -> list[str]:
         zh = {"inferred": "推断", "ambiguous": "歧义", "derived": "推算"}[status]
         if status in text or zh in text:
             continue
-        where = "; ".join(citation_where(c) for c in cited[:3]) + (" …" if len(cited) > 3 else "")
-        warnings.append(f"{STATUS_HINTS[status]}: {where}")
+        where = "; ".join(citation_where(c, lang) for c in cited[:3]) + (" …" if len(cited) > 3 else "")
+        warnings.append(f"{status_hint(status, lang)}: {where}")
     return warnings
 
 
-INTERPRETATION_FIELDS = (("agency", "机关"), ("years", "年份"), ("year", "年份"), ("metric", "指标"),
-                         ("column", "列"), ("superlative", "比较"))
-SUPERLATIVES = {"max": "最多 max", "min": "最少 min"}
+INTERPRETATION_FIELDS = ("agency", "years", "year", "metric", "column", "superlative")
 
 
-def render_interpretation(interp: Mapping | None) -> str:
-    """What the question was understood as (agency, years, metric …), one small line."""
+def render_interpretation(interp: Mapping | None, lang: str = "zh") -> str:
+    """What the question was understood as (agency, years, metric …), one small line; the
+    heading in the page's language, a plan's own description in the question's."""
     if not interp:
         return ""
+    head = esc(t("answer.understood", lang))
     if interp.get("describe"):  # a QueryPlan: its own one-line description, in the question's language
-        head = "理解为" if interp.get("lang", "zh") == "zh" else "Understood as"
         return f'<div class="gk-interp"><span class="gk-interp-h">{head}</span>{esc(interp["describe"])}</div>'
     parts = []
-    for key, zh in INTERPRETATION_FIELDS:
+    for key in INTERPRETATION_FIELDS:
         v = interp.get(key)
         if v in (None, "", [], {}) or isinstance(v, Mapping):
             continue
         if isinstance(v, (list, tuple)):
             v = "、".join(map(str, v))
-        if key == "superlative":
-            v = SUPERLATIVES.get(str(v), v)
-        parts.append(f'<span class="gk-interp-item"><i>{esc(zh)}</i> {esc(v)}</span>')
-    return f'<div class="gk-interp"><span class="gk-interp-h">理解为 Understood as</span>{"".join(parts)}</div>' if parts else ""
+        if key == "superlative" and str(v) in ("max", "min"):
+            v = t(f"interp.{v}", lang)
+        parts.append(f'<span class="gk-interp-item"><i>{esc(t("interp." + key, lang))}</i> {esc(v)}</span>')
+    return f'<div class="gk-interp"><span class="gk-interp-h">{head}</span>{"".join(parts)}</div>' if parts else ""
 
 
 def split_inline_warnings(text: str, warnings: Sequence[str]) -> str:
@@ -234,20 +230,20 @@ def split_inline_warnings(text: str, warnings: Sequence[str]) -> str:
     return "".join(kept).strip()
 
 
-def render_answer(answer: Any, answer_no: int | None = None) -> str:
+def render_answer(answer: Any, answer_no: int | None = None, lang: str = "zh", extra: str = "") -> str:
     """The chat bubble of one answer: the figure (big) with its unit and kind, the reply text,
     the warnings (⚠), what the question was understood as, then each citation as ``<details>``.
 
     *answer_no* numbers the answer within the chat; it ties each citation's 查看来源 link to the
-    source panel (``#gk-src-<answer_no>-<citation number>``).
+    source panel (``#gk-src-<answer_no>-<citation number>``). Labels are in *lang* (the page's
+    language); *extra* (HTML: suggested next questions) goes after the citations.
     """
     a = as_dict(answer)
-    kind = a.get("kind") or ""
+    kind = str(a.get("kind") or "")
     parts = ['<div class="gk-answer">']
     value = a.get("value")
-    kind_zh, kind_en = KIND_LABELS.get(kind, (kind, ""))
-    badge = (f'<span class="gk-kind gk-kind-{esc(kind)}">{esc(kind_zh)}'
-             f'{f" <small>{esc(kind_en)}</small>" if kind_en else ""}</span>') if kind else ""
+    kind_label = t(f"kind.{kind}", lang) if kind in KINDS else kind
+    badge = f'<span class="gk-kind gk-kind-{esc(kind)}">{esc(kind_label)}</span>' if kind else ""
     if value is not None and value != "":
         unit = f'<span class="gk-unit">{esc(a.get("unit"))}</span>' if a.get("unit") else ""
         parts.append(f'<div class="gk-head"><span class="gk-value">{esc(fmt_value(value))}</span>{unit}{badge}</div>')
@@ -258,11 +254,15 @@ def render_answer(answer: Any, answer_no: int | None = None) -> str:
         text = re.sub(r"\n(?:理解为|Understood as)[:：].*$", "", text, flags=re.S)
     if text:
         parts.append(f'<div class="gk-text">{esc(text).replace(chr(10), "<br>")}</div>')
-    warnings = answer_warnings(a)
+    if a.get("formula"):
+        parts.append(f'<div class="gk-formula"><span class="gk-interp-h">{esc(t("answer.formula", lang))}</span>'
+                     f'{esc(a["formula"])}</div>')
+    warnings = answer_warnings(a, lang)
     if warnings:
         items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
-        parts.append(f'<div class="gk-warnings"><div class="gk-warn-h">⚠ 请注意 Check</div><ul>{items}</ul></div>')
-    parts.append(render_interpretation(a.get("interpretation")))
+        parts.append(f'<div class="gk-warnings"><div class="gk-warn-h">{esc(t("answer.check", lang))}</div>'
+                     f'<ul>{items}</ul></div>')
+    parts.append(render_interpretation(a.get("interpretation"), lang))
     cites = [as_dict(c) for c in a.get("citations") or []]
     if cites:
         sources = {(c.get("source"), c.get("agency"), c.get("year")) for c in cites}
@@ -272,16 +272,18 @@ def render_answer(answer: Any, answer_no: int | None = None) -> str:
             src, agency, year = next(iter(sources))
             who = " ".join(str(x) for x in (agency, year) if x)
             common = f' · {esc(who)} <code class="gk-cite-src">{esc(src)}</code>'
-        parts.append(f'<div class="gk-cites"><div class="gk-cites-h">来源 Sources · {len(cites)}{common}</div>')
-        items = [render_citation(c, i, answer_no, show_source=not one) for i, c in enumerate(cites, 1)]
+        parts.append(f'<div class="gk-cites"><div class="gk-cites-h">{esc(t("answer.sources", lang, n=len(cites)))}'
+                     f'{common}</div>')
+        items = [render_citation(c, i, answer_no, show_source=not one, lang=lang) for i, c in enumerate(cites, 1)]
         parts += items[:SHOWN_CITATIONS]
         if len(items) > SHOWN_CITATIONS:
             rest = len(items) - SHOWN_CITATIONS
-            parts.append(f'<details class="gk-more"><summary>其余 {rest} 条来源 show {rest} more</summary>'
+            parts.append(f'<details class="gk-more"><summary>{esc(t("answer.more", lang, n=rest))}</summary>'
                          + "".join(items[SHOWN_CITATIONS:]) + "</details>")
         parts.append("</div>")
     elif kind not in ("not_found", "ambiguous"):
-        parts.append('<div class="gk-nocite">没有引用来源 (no citation)</div>')
+        parts.append(f'<div class="gk-nocite">{esc(t("answer.nocite", lang))}</div>')
+    parts.append(extra)
     meta = []
     if a.get("seconds") is not None:
         try:
@@ -294,13 +296,13 @@ def render_answer(answer: Any, answer_no: int | None = None) -> str:
     return _one_line("".join(parts))
 
 
-def render_error(question: str, error: BaseException | str) -> str:
+def render_error(question: str, error: BaseException | str, lang: str = "zh") -> str:
     """A chat bubble for a question that could not be answered because something failed."""
     msg = error if isinstance(error, str) else f"{error.__class__.__name__}: {error}"
     return _one_line(
         '<div class="gk-answer gk-answer-error"><div class="gk-head gk-head-novalue">'
-        '<span class="gk-kind gk-kind-error">出错了 <small>error</small></span></div>'
-        f'<div class="gk-text">这个问题暂时无法回答 (could not answer): {esc(question)}</div>'
+        f'<span class="gk-kind gk-kind-error">{esc(t("kind.error", lang))}</span></div>'
+        f'<div class="gk-text">{esc(t("answer.error", lang, question=question))}</div>'
         f'<div class="gk-warnings"><ul><li>{esc(msg)}</li></ul></div></div>')
 
 
@@ -381,7 +383,7 @@ def header_rows(headers: Sequence[Any]) -> list[list[tuple[str, int, int, int | 
 
 
 def render_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]],
-                 highlights: Mapping[tuple[int, int], str] | None = None, caption: str = "") -> str:
+                 highlights: Mapping[tuple[int, int], str] | None = None, caption: str = "", lang: str = "zh") -> str:
     """A table grid as HTML. *highlights* maps ``(row index, column index)`` (as from
     :func:`locate_cell`) to ``"primary"`` (the cited cell) or ``"related"`` (other cells the
     same answer cites). A blank cell (``None``) is shown empty, not as 0."""
@@ -403,7 +405,7 @@ def render_table(headers: Sequence[Any], rows: Sequence[Sequence[Any]],
         out.append("</tr>")
     out.append("</thead><tbody>")
     if not rows:
-        out.append(f'<tr><td colspan="{max(len(headers), 1)}" class="gk-empty">此表没有数据 (no cells)</td></tr>')
+        out.append(f'<tr><td colspan="{max(len(headers), 1)}" class="gk-empty">{esc(t("table.empty", lang))}</td></tr>')
     for i, row in enumerate(rows):
         rcls = "gk-hit-row" if i in hit_rows else ("gk-rel-row" if i in rel_rows else "")
         out.append(f'<tr class="{rcls}">' if rcls else "<tr>")
@@ -453,7 +455,8 @@ def _mark(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def render_passage(lines: Sequence[Any], start: int | None = None, end: int | None = None,
-                   quote: str | None = None, focus_line: int | None = None, caption: str = "") -> str:
+                   quote: str | None = None, focus_line: int | None = None, caption: str = "",
+                   lang: str = "zh") -> str:
     """Report lines (``ingest.models.Line`` or dicts) with line numbers; the cited text marked.
 
     The mark is the character span *start*..*end* of the report text when given (each line knows
@@ -489,8 +492,8 @@ def render_passage(lines: Sequence[Any], start: int | None = None, end: int | No
                 pos = s.find(q, pos + len(q))
         if not marked_any:  # a quote longer than a line: mark the lines it is made of
             for item in rendered:
-                t = re.sub(r"\s+", "", item[2])
-                if len(t) >= 4 and t in q:
+                sq = re.sub(r"\s+", "", item[2])
+                if len(sq) >= 4 and sq in q:
                     item[3].append((0, len(item[2])))
                     marked_any = True
     for line_no, page, text, spans in rendered:
@@ -498,34 +501,36 @@ def render_passage(lines: Sequence[Any], start: int | None = None, end: int | No
         if not spans and line_no == focus_line and not marked_any:
             spans = [(0, len(text))]
         cls = "gk-line gk-focus" if focus else "gk-line"
-        page_attr = f' title="第{page}页 p.{page}"' if page else ""
+        page_attr = f' title="{esc(t("cite.page", lang, n=page))}"' if page else ""
         out.append(f'<div class="{cls}"{page_attr}><span class="gk-ln">{esc(line_no)}</span>'
                    f'<span class="gk-lt">{_mark(text, spans) or "&nbsp;"}</span></div>')
     if not fields:
-        out.append('<div class="gk-empty">没有可显示的原文 (no text to show)</div>')
+        out.append(f'<div class="gk-empty">{esc(t("passage.empty", lang))}</div>')
     out.append("</div>")
     return _one_line("".join(out))
 
 
 # ------------------------------------------------------------------------------------ panels
-def render_report_card(report: Any) -> str:
+def render_report_card(report: Any, lang: str = "zh") -> str:
     """A report's metadata: agency, year, file, template, format, pages, warnings."""
     r = as_dict(report)
     if not r:
-        return '<div class="gk-card gk-muted">请选择一份报告 (select a report)</div>'
+        return f'<div class="gk-card gk-muted">{esc(t("reports.none", lang))}</div>'
+    unknown = t("card.unknown", lang)
     items = [
-        ("机关 Agency", esc(r.get("agency") or "未识别 unknown")),
-        ("年份 Year", esc(r.get("year") or "未识别 unknown")),
-        ("文件 File", f"<code>{esc(r.get('source'))}</code>"),
-        ("模板 Template", esc(r.get("template"))),
-        ("格式 Format", esc(r.get("format")) + (f" · {esc(r['pages'])} 页" if r.get("pages") else "")),
+        (t("card.agency", lang), esc(r.get("agency") or unknown)),
+        (t("card.year", lang), esc(r.get("year") or unknown)),
+        (t("card.file", lang), f"<code>{esc(r.get('source'))}</code>"),
+        (t("card.template", lang), esc(r.get("template"))),
+        (t("card.format", lang), esc(r.get("format")) + (f" · {esc(t('card.pages', lang, n=r['pages']))}"
+                                                         if r.get("pages") else "")),
     ]
     if r.get("published"):
-        items.append(("发布 Published", esc(r["published"])))
+        items.append((t("card.published", lang), esc(r["published"])))
     if r.get("aliases"):
-        items.append(("别名 Aliases", esc("、".join(r["aliases"]))))
-    items.append(("单元格 Cells", esc(r.get("n_cells", 0))))
-    items.append(("问题 Findings", esc(r.get("n_findings", 0))))
+        items.append((t("card.aliases", lang), esc("、".join(r["aliases"]))))
+    items.append((t("card.cells", lang), esc(r.get("n_cells", 0))))
+    items.append((t("card.findings", lang), esc(r.get("n_findings", 0))))
     body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in items)
     warn = ""
     if r.get("warnings"):
@@ -533,16 +538,16 @@ def render_report_card(report: Any) -> str:
     return _one_line(f'<div class="gk-card"><dl class="gk-dl">{body}</dl>{warn}</div>')
 
 
-def render_source_header(citation: Any, number: int | None = None) -> str:
+def render_source_header(citation: Any, number: int | None = None, lang: str = "zh") -> str:
     c = as_dict(citation)
     who = " · ".join(esc(x) for x in (c.get("agency"), c.get("year")) if x)
     n = f'<span class="gk-cite-n">{number}</span>' if number is not None else ""
-    where = esc(citation_where(c))
+    where = esc(citation_where(c, lang))
     val = f' <span class="gk-cite-val">= {esc(c.get("value"))}</span>' if c.get("value") not in (None, "") else ""
     return _one_line(
         f'<div class="gk-src-head">{n}<div><div class="gk-src-title">{who or esc(c.get("source"))}'
-        f'{_status_badge(c.get("status"))}</div><div class="gk-src-file"><code>{esc(c.get("source"))}</code>'
-        + (f" · 第{esc(c['page'])}页" if c.get("page") else "")
+        f'{_status_badge(c.get("status"), lang)}</div><div class="gk-src-file"><code>{esc(c.get("source"))}</code>'
+        + (f" · {esc(t('cite.page', lang, n=c['page']))}" if c.get("page") else "")
         + (f" · {esc(c['section'])}" if c.get("section") else "")
         + f'</div><div class="gk-src-where">{where}{val}</div></div></div>')
 
@@ -552,23 +557,23 @@ def render_notice(text: str, kind: str = "info") -> str:
     return f'<div class="gk-notice gk-notice-{esc(kind)}">{esc(text)}</div>'
 
 
-EMPTY_SOURCE = _one_line(
-    '<div class="gk-src-empty"><div class="gk-src-empty-icon">📄</div>'
-    '<div>提问后，点击答案中的 <b>查看来源</b> 或上方的引用，<br>这里会显示报告原表（高亮被引用的单元格）或原文段落。</div>'
-    '<div class="gk-muted">Ask a question, then pick a citation: the report table with the cited cell '
-    'highlighted, or the cited passage in context, appears here.</div></div>')
+def empty_source(lang: str = "zh") -> str:
+    """The source panel before any citation is picked."""
+    return _one_line(f'<div class="gk-src-empty"><div class="gk-src-empty-icon">📄</div>'
+                     f'<div>{t("source.empty", lang)}</div></div>')
 
+
+EMPTY_SOURCE = empty_source()
 
 # ------------------------------------------------------------------------------------ ingest
-STATUS_ZH = {"added": ("✓", "新增 added"), "unchanged": ("=", "未变 unchanged"),
-             "replaced": ("↻", "替换 replaced"), "error": ("✗", "失败 failed")}
+INGEST_ICONS = {"added": "✓", "unchanged": "=", "replaced": "↻", "error": "✗"}
 
 
 def _basename(path: str) -> str:
     return re.split(r"[\\/]", str(path))[-1]
 
 
-def render_ingest(summary: Any) -> str:
+def render_ingest(summary: Any, lang: str = "zh") -> str:
     """The outcome of an upload: counts, one line per file, every refused file with its reason."""
     s = summary if isinstance(summary, Mapping) else None
     get = (lambda k, d=None: s.get(k, d)) if s is not None else (lambda k, d=None: getattr(summary, k, d))
@@ -576,20 +581,22 @@ def render_ingest(summary: Any) -> str:
     errors = list(get("errors", []) or [])
     failed = sum(1 for r in results if as_dict(r).get("status") == "error")
     failed += sum(1 for p, _ in errors if not any(as_dict(r).get("path") == p for r in results))
-    head = (f'<div class="gk-ingest-head">导入完成 Done · 新增 {get("added", 0)} · 未变 {get("unchanged", 0)} · '
-            f'替换 {get("replaced", 0)} · 失败 {failed} · 共 {get("reports", 0)} 份报告 · '
-            f'{float(get("seconds", 0.0) or 0.0):.1f} s</div>')
+    head = '<div class="gk-ingest-head">' + esc(t(
+        "ingest.done", lang, added=get("added", 0), unchanged=get("unchanged", 0), replaced=get("replaced", 0),
+        failed=failed, reports=get("reports", 0), s=f'{float(get("seconds", 0.0) or 0.0):.1f}')) + "</div>"
     items = []
     seen = set()
     for r in map(as_dict, results):
-        icon, label = STATUS_ZH.get(r.get("status"), ("·", r.get("status")))
+        st = str(r.get("status"))
+        icon = INGEST_ICONS.get(st, "·")
+        label = t(f"ingest.{st}", lang) if st in INGEST_ICONS else st
         detail = ""
         if r.get("status") == "error":
             detail = f'<div class="gk-ingest-reason">{esc(r.get("reason"))}</div>'
         elif r.get("reason"):
             detail = f'<div class="gk-ingest-reason gk-warn-text">⚠ {esc(r.get("reason"))}</div>'
         elif r.get("status") != "unchanged":
-            detail = f'<div class="gk-muted">{r.get("cells", 0)} 个单元格 cells · {r.get("findings", 0)} 条问题 findings</div>'
+            detail = f'<div class="gk-muted">{esc(t("ingest.counts", lang, cells=r.get("cells", 0), findings=r.get("findings", 0)))}</div>'
         if r.get("note"):  # e.g. another version of a stored report
             detail += f'<div class="gk-muted gk-ingest-note">{esc(r.get("note"))}</div>'
         seen.add(r.get("path"))
@@ -618,22 +625,126 @@ def filter_rows(rows: Sequence[Sequence[Any]], query: str | None) -> list[list[A
     return out
 
 
-def findings_summary(severities: Iterable[str], scope: str = "") -> str:
-    """``✓ 未发现问题`` or the count per severity (labels as in :data:`SEVERITY_LABELS` or raw)."""
+def findings_summary(severities: Iterable[str], scope: str = "", lang: str = "zh") -> str:
+    """``✓ 未发现问题`` or the count per severity (severities as ids or as their labels in either language)."""
     counts: dict[str, int] = {}
     for sev in severities:
-        key = next((k for k, v in SEVERITY_LABELS.items() if sev in (k, v)), sev)
+        key = next((k for k in SEVERITIES if sev in (k, *STRINGS[f"sev.{k}"])), sev)
         counts[key] = counts.get(key, 0) + 1
     scope = f"{esc(scope)} · " if scope else ""
     if not counts:
-        return f'<div class="gk-notice gk-notice-ok">✓ {scope}未发现问题：报告自身的勾稽关系都成立 (no findings)</div>'
-    parts = [f'<span class="gk-sev gk-sev-{k}">{esc(SEVERITY_LABELS.get(k, k))} <b>{n}</b></span>'
-             for k, n in sorted(counts.items(), key=lambda kv: list(SEVERITY_LABELS).index(kv[0]) if kv[0] in SEVERITY_LABELS else 9)]
+        return f'<div class="gk-notice gk-notice-ok">✓ {scope}{esc(t("findings.none", lang))}</div>'
+    parts = [f'<span class="gk-sev gk-sev-{k}">{esc(severity_label(k, lang))} <b>{n}</b></span>'
+             for k, n in sorted(counts.items(), key=lambda kv: SEVERITIES.index(kv[0]) if kv[0] in SEVERITIES else 9)]
     return f'<div class="gk-findings-sum">{scope}{"".join(parts)}</div>'
 
 
-def header_stats(counts: Mapping[str, int]) -> str:
+def header_stats(counts: Mapping[str, int], lang: str = "zh", status: str = "") -> str:
+    """The header's counts, then *status* (HTML: the index's readiness)."""
     return _one_line(
-        f'<div class="gk-stats"><span><b>{counts.get("reports", 0)}</b> 份报告 reports</span>'
-        f'<span><b>{counts.get("cells", 0):,}</b> 个单元格 cells</span>'
-        f'<span><b>{counts.get("findings", 0)}</b> 条数据问题 findings</span></div>')
+        f'<div class="gk-stats"><span><b>{counts.get("reports", 0)}</b> {esc(t("stats.reports", lang))}</span>'
+        f'<span><b>{counts.get("cells", 0):,}</b> {esc(t("stats.cells", lang))}</span>'
+        f'<span><b>{counts.get("findings", 0)}</b> {esc(t("stats.findings", lang))}</span>{status}</div>')
+
+
+# ------------------------------------------------------------------------------------ 报告对比
+def _cell_link(cell: Any, shown: str) -> str:
+    """A figure of the comparison that opens its source (``#gk-cell-<cell id>``)."""
+    if cell is None or getattr(cell, "id", None) is None:
+        return esc(shown)
+    return f'<a class="gk-cell-link" href="#gk-cell-{cell.id}" title="{esc(cell.source)}">{esc(shown)}</a>'
+
+
+def _signed(v: Any) -> str:
+    if v is None:
+        return ""
+    return ("+" if v > 0 else "") + fmt_value(v)
+
+
+def render_comparison(comparison: Any, lang: str = "zh", only_changed: bool = False) -> str:
+    """报告对比: each table of the two years side by side (row, column, year A, year B,
+    difference), changed cells highlighted, then the cross-year checks with their verdicts.
+    Every figure links to its cell (``#gk-cell-<id>``) so the page can open its source."""
+    c = comparison
+    total = sum(len(rows) for rows in c.tables.values())
+    out = [f'<div class="gk-cmp"><div class="gk-cmp-sum">{esc(t("cmp.summary", lang, agency=c.agency, a=c.year_a, b=c.year_b, changed=len(c.changed), total=total))}'
+           f' <span class="gk-muted">· {esc(t("cmp.open", lang))}</span></div>']
+    out.append(f'<div class="gk-cmp-files gk-muted"><code>{esc(c.report_a.source)}</code> ↔ '
+               f'<code>{esc(c.report_b.source)}</code></div>')
+    for table, rows in c.tables.items():
+        shown = [r for r in rows if r.changed] if only_changed else rows
+        n_changed = sum(1 for r in rows if r.changed)
+        out.append(f'<div class="gk-table-cap">{esc(table_name(table, lang))} '
+                   f'<span class="gk-muted">· {n_changed}/{len(rows)}</span></div>')
+        out.append('<div class="gk-table-wrap gk-cmp-wrap"><table class="gk-table gk-cmp-table"><thead><tr>'
+                   f'<th>{esc(t("cmp.row", lang))}</th><th>{esc(t("cmp.column", lang))}</th>'
+                   f'<th>{c.year_a}</th><th>{c.year_b}</th><th>{esc(t("cmp.diff", lang))}</th></tr></thead><tbody>')
+        if not shown:
+            out.append(f'<tr><td colspan="5" class="gk-empty">{esc(t("cmp.no_changes", lang))}</td></tr>')
+        for r in shown:
+            cls = ' class="gk-changed"' if r.changed else ""
+            hit = " gk-cmp-hit" if r.changed else ""
+            d = r.diff
+            dcls = "gk-up" if d is not None and d > 0 else ("gk-down" if d is not None and d < 0 else "")
+            out.append(f'<tr{cls}><th scope="row">{esc(r.row)}</th><td class="gk-cmp-col">{esc(r.column)}</td>'
+                       f'<td class="gk-num">{_cell_link(r.a, fmt_value(r.value_a))}</td>'
+                       f'<td class="gk-num{hit}">{_cell_link(r.b, fmt_value(r.value_b))}</td>'
+                       f'<td class="gk-num gk-diff {dcls}">{esc(_signed(d)) if r.changed else ""}</td></tr>')
+        out.append("</tbody></table></div>")
+    out.append(f'<div class="gk-table-cap">{esc(t("cmp.checks", lang))}</div>'
+               '<div class="gk-table-wrap"><table class="gk-table gk-checks"><thead><tr>'
+               f'<th>{esc(t("cmp.check", lang))}</th><th>{esc(t("cmp.expected", lang))}</th>'
+               f'<th>{esc(t("cmp.reported", lang))}</th><th>{esc(t("cmp.verdict", lang))}</th></tr></thead><tbody>')
+    for k in c.checks:
+        rule = t("cmp.carry" if k.rule == "cross_year.carry" else "cmp.in_force", lang)
+        first, last = (k.cells[0] if k.cells else None), (k.cells[-1] if len(k.cells) > 1 else None)
+        msg = f'<div class="gk-muted gk-check-msg">{esc(k.message)}</div>' if k.message else ""
+        out.append(f'<tr class="gk-check-{esc(k.verdict)}"><th scope="row">{esc(table_name(k.table, lang))} · '
+                   f'{esc(k.label)}<div class="gk-muted">{esc(rule)}</div></th>'
+                   f'<td class="gk-num">{_cell_link(first, fmt_value(k.expected))}</td>'
+                   f'<td class="gk-num">{_cell_link(last, fmt_value(k.reported))}</td>'
+                   f'<td><span class="gk-verdict gk-verdict-{esc(k.verdict)}">{esc(t("verdict." + k.verdict, lang))}</span>{msg}</td></tr>')
+    out.append("</tbody></table></div></div>")
+    return _one_line("".join(out))
+
+
+def render_suggestions(questions: Sequence[str], lang: str = "zh") -> str:
+    """Next questions under an answer; a click asks one (the page's script)."""
+    if not questions:
+        return ""
+    links = "".join(f'<a class="gk-ask" href="#gk-ask-{i}">{esc(q)}</a>' for i, q in enumerate(questions, 1))
+    return f'<div class="gk-suggest"><span class="gk-suggest-h">{esc(t("chat.suggest", lang))}</span>{links}</div>'
+
+
+def render_ready(status: Any, lang: str = "zh") -> str:
+    """The header's readiness chip: 索引准备中… (with progress) or ready."""
+    state = getattr(status, "state", "ready")
+    if state == "loading":
+        text, mod = t("status.loading_model", lang), "busy"
+    elif state == "embedding":
+        text, mod = t("status.embedding", lang, done=status.done, total=status.total), "busy"
+    elif state == "failed":
+        text, mod = t("status.failed", lang, error=status.error), "bad"
+    elif state == "off":
+        text, mod = t("status.off", lang), "ok"
+    else:
+        text, mod = t("status.ready", lang), "ok"
+    extra = f' <small>{esc(t("status.tables_ok", lang))}</small>' if mod == "busy" else ""
+    return f'<span class="gk-ready gk-ready-{mod}" id="gk-ready" data-state="{esc(state)}">{esc(text)}{extra}</span>'
+
+
+def render_cells(cells: Sequence[Mapping], headers: Sequence[str], keys: Sequence[str]) -> str:
+    """The cells an answer used, one per row (value, agency, year, file, table, row, column, id)."""
+    if not cells:
+        return ""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = []
+    for c in cells:
+        tds = []
+        for k in keys:
+            v = c.get(k)
+            cls = ' class="gk-num"' if k in ("value", "year", "cell_id") else ""
+            tds.append(f"<td{cls}>{esc(fmt_value(v) if k == 'value' else ('' if v is None else v))}</td>")
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    return _one_line(f'<div class="gk-table-wrap gk-cells-wrap"><table class="gk-table gk-cells-table"><thead><tr>{head}'
+                     f'</tr></thead><tbody>{"".join(body)}</tbody></table></div>')

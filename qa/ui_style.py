@@ -167,4 +167,45 @@ mark.gk-mark { background: #facc15; color: #111827; padding: 0 1px; border-radiu
 .gk-ingest-added .gk-ingest-icon, .gk-ingest-replaced .gk-ingest-icon { color: #16a34a; }
 .gk-ingest-error .gk-ingest-icon, .gk-ingest-reason { color: #dc2626; }
 .gk-warn-text { color: #b45309; }
+/* readiness, language switch */
+.gk-ready { border-radius: 999px; padding: 4px 12px; font-size: 13px; border: 1px solid var(--border-color-primary); }
+.gk-ready small { opacity: .8; margin-left: 4px; }
+.gk-ready-busy { background: #fffbeb !important; color: #92400e !important; }
+.gk-ready-busy::before { content: ""; display: inline-block; width: 9px; height: 9px; margin-right: 6px; border-radius: 50%;
+  border: 2px solid #f59e0b; border-top-color: transparent; animation: gk-spin 1s linear infinite; }
+@keyframes gk-spin { to { transform: rotate(360deg); } }
+.gk-ready-ok { background: #f0fdf4 !important; color: #166534 !important; }
+.gk-ready-bad { background: #fef2f2 !important; color: #991b1b !important; }
+#gk-lang { align-self: center; }
+
+/* next questions, formula, figures */
+.gk-suggest { margin-top: 10px; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; font-size: 13px; }
+.gk-suggest-h { font-weight: 600; color: var(--body-text-color-subdued); margin-right: 2px; }
+a.gk-ask { border: 1px solid #93c5fd; background: #eff6ff; color: #1d4ed8 !important; border-radius: 999px;
+  padding: 2px 10px; text-decoration: none !important; }
+a.gk-ask:hover { background: #dbeafe; }
+.gk-formula { font-size: 12.5px; color: var(--body-text-color-subdued); margin: 4px 0; font-family: var(--font-mono); }
+.gk-formula .gk-interp-h { font-family: var(--font-sans); margin-right: 6px; }
+
+/* 报告对比 */
+.gk-cmp-sum { font-weight: 700; font-size: 15px; margin: 2px 0 4px; }
+.gk-cmp-files { font-size: 12.5px; margin-bottom: 8px; }
+.gk-cmp-wrap { max-height: 520px; margin-bottom: 12px; }
+table.gk-cmp-table tbody th { min-width: 220px; }
+table.gk-cmp-table td.gk-cmp-col { font-size: 12px; color: var(--body-text-color-subdued); white-space: nowrap; }
+table.gk-table tr.gk-changed th, table.gk-table tr.gk-changed td { background: #fffbeb; }
+table.gk-table td.gk-cmp-hit { background: #fde68a !important; font-weight: 800; outline: 2px solid #f59e0b; outline-offset: -2px; }
+table.gk-table td.gk-diff { font-weight: 700; }
+td.gk-up { color: #b45309; }
+td.gk-down { color: #1d4ed8; }
+a.gk-cell-link { color: inherit !important; text-decoration: none !important; border-bottom: 1px dotted currentColor; cursor: pointer; }
+a.gk-cell-link:hover { color: #1d4ed8 !important; }
+.gk-verdict { font-weight: 700; padding: 1px 8px; border-radius: 999px; white-space: nowrap; }
+.gk-verdict-ok { background: #dcfce7; color: #166534; }
+.gk-verdict-error { background: #fee2e2; color: #991b1b; }
+.gk-verdict-warning { background: #fef3c7; color: #92400e; }
+.gk-verdict-missing, .gk-verdict-not_consecutive { background: var(--background-fill-secondary); color: var(--body-text-color-subdued); }
+.gk-check-msg { font-size: 12px; margin-top: 2px; }
+#gk-cmp-source-col { background: var(--background-fill-primary); border: 1px solid var(--border-color-primary);
+  border-radius: 10px; padding: 10px 12px; }
 """

@@ -117,7 +117,8 @@ def _text(el) -> str:
 
 
 def _tab(driver, word: str) -> None:
-    tab = _wait(driver, lambda d: next((t for t in _css(d, "button[role=tab]") if word in t.text), None),
+    """Click the tab named *word* (exactly: 报告 is not 报告对比)."""
+    tab = _wait(driver, lambda d: next((t for t in _css(d, "button[role=tab]") if t.text.strip() == word), None),
                 what=f"tab {word}")
     tab.click()
 
@@ -210,7 +211,7 @@ def test_chat_source_upload(server, browser, tmp_path):
         good.write_text((SAMPLE / "003_67b517500533bac5.txt").read_text(encoding="utf-8") + "\n（网页上传副本）\n",
                         encoding="utf-8")
         question, expect, source = Q_REFUSED, "2", None
-    _tab(d, "Upload")
+    _tab(d, "上传")
     inp = _wait(d, lambda d: (_css(d, "#gk-upload input[type=file]") or [None])[0], what="file input")
     inp.send_keys(f"{bad}\n{good}")
     status = _wait(d, lambda d: next((e for e in _css(d, "#gk-upload-status .gk-ingest") if good.name in _text(e)), None),
@@ -223,14 +224,14 @@ def test_chat_source_upload(server, browser, tmp_path):
     _shot(d, "screenshot-upload.png")
 
     # the reports table lists it
-    _tab(d, "Reports")
+    _tab(d, "报告")
     flt = _wait(d, lambda d: next((e for e in _css(d, "#gk-filter textarea, #gk-filter input") if e.is_displayed()), None),
                 what="filter box")
     flt.send_keys(good.name[:12])
     _wait(d, lambda d: good.name in _text(_css(d, "#gk-reports")[0]), what="the uploaded report in the table")
 
     # 4. ask about the uploaded report
-    _tab(d, "Chat")
+    _tab(d, "问答")
     answer = _ask(d, question)
     assert _text(answer.find_element(By.CSS_SELECTOR, ".gk-value")).strip() == expect
     if source:

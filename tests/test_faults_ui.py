@@ -158,6 +158,6 @@ def test_the_real_server_refuses_big_uploads_and_locks_out_a_password_guesser(se
             assert codes[:5] == [400] * 5 and set(codes[5:]) == {429}, codes
             locked = c.post("/login", data={"username": "admin", "password": "right"})
             assert locked.status_code == 429 and int(locked.headers["retry-after"]) >= 1
-            assert "too many failed logins" in locked.json()["detail"]
+            assert "登录失败次数过多" in locked.json()["detail"]  # one language (was "… (too many failed logins …)")
     finally:
         demo.close()

@@ -192,7 +192,9 @@ def test_source_view_of_a_table_cell(store):
     other = _cell_citation(store, TAIAN, "三", "(三)不予公开/8.")
     html = D.source_view(store, cite, others=[cite, other], number=1)
     assert html.count('id="gk-hit"') == 1 and "gk-rel" in html
-    assert "表三 依申请公开" in html and "原文 Source text" in html and '<mark class="gk-mark">1</mark>' in html
+    assert "表三 依申请公开" in html and ">原文<" in html and '<mark class="gk-mark">1</mark>' in html
+    en = D.source_view(store, cite, others=[cite, other], number=1, lang="en")
+    assert "Table 3 · requests" in en and "Source text" in en and "原文" not in en
     # no span, a row label spelt differently: still found by row and column
     loose = dataclasses.replace(cite, start=None, end=None, row="（三）不予公开/1.属于国家秘密")
     assert 'id="gk-hit"' in D.source_view(store, loose)
@@ -263,7 +265,7 @@ def test_upload_bad_and_good_files(settings, store, tmp_path):
     reason = html.split("not-a-report.txt", 1)[1].split('<div class="gk-ingest-reason">', 1)[1].split("</div>", 1)[0]
     assert reason.strip()  # the refused file gets its one-line reason
     assert not bad.exists()  # a refused upload is deleted
-    assert "taian-copy.txt" in html and "新增 added" in html
+    assert "taian-copy.txt" in html and '<span class="gk-muted">新增</span>' in html  # one language at a time
     assert f"another version of a stored report ({TAIAN})" in html  # the copy is a version of 泰安's report
     assert store.counts()["reports"] == before  # … not a second report
     assert calls[0][0] == 0 and calls[-1][0] == (2, 2)
