@@ -400,8 +400,15 @@ def _body_name(flat: _Flat) -> tuple[str | None, int]:
     for m in _BODY_NAME.finditer(flat.text):
         name = m.group("name")
         if name[0] not in _STOP_FIRST + "市区县镇乡" and not name.startswith(("上级", "各级", "有关")):
+            # "兴溪区人民政府金州街道办事处结合…": a government's name may go on into one of its units
+            more = _SUB_UNIT.match(flat.text, m.end("name"))
+            if name.endswith(_GOV) and more:
+                name += more.group(0)
             return name, m.start("name")
     return None, -1
+
+
+_SUB_UNIT = re.compile(rf"[{_CJK}]{{2,8}}?(?:街道办事处|镇人民政府|乡人民政府|办事处|人民政府办公室|管理委员会|管委会)(?=[{_CJK}])")
 
 
 def _contact_name(flat: _Flat) -> tuple[str | None, int]:
