@@ -37,6 +37,15 @@ PROSE_METRICS: tuple[ProseMetric, ...] = (
     ProseMetric("refused", "三", (("refused", "total"),), (
         rf"不予公开(?:的)?(?:申请)?{_N}件",
     ), label="不予公开"),
+    ProseMetric("granted_and_partly", "三", (("granted", "total"), ("partly_granted", "total")), (
+        rf"予以公开(?:及|和|与|、|或)部分公开(?:的)?(?:申请)?(?:共|合计)?{_N}件",
+    ), label="予以公开及部分公开"),
+    ProseMetric("unable", "三", (("unable", "total"),), (
+        rf"无法提供(?:的)?(?:申请)?(?:共)?{_N}件",
+    ), label="无法提供"),
+    ProseMetric("not_processed", "三", (("not_processed", "total"),), (
+        rf"不予处理(?:的)?(?:申请)?(?:共)?{_N}件",
+    ), label="不予处理"),
     ProseMetric("carried_forward", "三", (("carried_forward", "total"),), (
         rf"结转(?:至)?下(?:一)?年度?(?:继续办理)?(?:的)?(?:申请)?{_N}件",
     ), label="结转下年度"),

@@ -114,6 +114,15 @@ def table_value(cells: list[Cell], table: str, refs: tuple[tuple[str, str], ...]
             return None
         for r in rows:
             v = _val(grid, r, col)
+            if v is None and col == "total" and table == "三" and (r, col) in grid \
+                    and grid[(r, col)].status != "ambiguous":
+                # a blank 总计: the sum of the row's filled applicant columns (as answers derive it;
+                # blank cells are left out, not read as 0)
+                parts = [grid.get((r, p)) for p in T.T3_PARTS]
+                if any(p is not None and p.status == "ambiguous" for p in parts):
+                    return None
+                filled = [p.value for p in parts if p is not None and p.value is not None]
+                v = sum(filled) if filled else None  # type: ignore[arg-type]
             if v is None:
                 return None
             total += v
