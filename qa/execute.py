@@ -582,7 +582,33 @@ def _default_denominator(m: Measure) -> Measure | None:
     return None
 
 
+def _growth(plan: QueryPlan, scope: Scope, src: _Cells) -> Answer:
+    """"24年比23年增长了百分之多少": (later − earlier) ÷ earlier × 100, with its direction."""
+    old_r, new_r = sorted(scope.reports, key=lambda r: r.year or 0)
+    m = plan.measures[0]
+    f0, f1 = figure(src, old_r, m, plan.lang), figure(src, new_r, m, plan.lang)
+    bad = [f for f in (f0, f1) if not f.ok]
+    label = m.label(plan.lang)
+    if bad or f0.value == 0:
+        why = "; ".join(f"{f.report.year}: {f.problem}" for f in bad) or _t(plan, "上一年为 0,增长率无意义", "the earlier year is 0")
+        return _with_plan(plan, Answer(plan.question, _t(plan, f"无法计算增长率:{why}。", f"Cannot compute the change: {why}."),
+                                       K.NOT_FOUND, citations=_cite_all([f0, f1])), scope)
+    pct = ((Decimal(str(f1.value)) - Decimal(str(f0.value))) / Decimal(str(f0.value)) * 100).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)
+    word = _t(plan, "增长" if pct > 0 else ("下降" if pct < 0 else "持平"), "up" if pct > 0 else ("down" if pct < 0 else "unchanged"))
+    formula = f"({fmt(f1.value)} − {fmt(f0.value)}) ÷ {fmt(f0.value)} × 100%"
+    text = _t(plan, f"{new_r.agency}{label}:{old_r.year}年 {fmt(f0.value)},{new_r.year}年 {fmt(f1.value)},{word} {fmt(abs(pct))}%"
+                    f"(即 {formula})。",
+              f"{new_r.agency}, {label}: {old_r.year} {fmt(f0.value)}, {new_r.year} {fmt(f1.value)} — {word} "
+              f"{fmt(abs(pct))}% ({formula}).")
+    return _with_plan(plan, Answer(plan.question, text, K.DERIVED, abs(pct), "%", _cite_all([f0, f1]),
+                                   f0.warnings + f1.warnings, formula=formula), scope)
+
+
 def _ratio(plan: QueryPlan, store: Store, scope: Scope, src: _Cells) -> Answer:
+    if len(scope.reports) == 2 and len({r.agency for r in scope.reports}) == 1 and len(plan.measures) == 1 \
+            and plan.denominator is None and not plan.rate_name:
+        return _growth(plan, scope, src)
     if len(scope.reports) != 1:
         return _with_plan(plan, Answer(plan.question, _t(
             plan, "比率只对一个机关的一份报告计算,请指明机关和年份。", "Rates are computed for one report; name the agency and year."),
@@ -602,8 +628,9 @@ def _ratio(plan: QueryPlan, store: Store, scope: Scope, src: _Cells) -> Answer:
     den = figure(src, report, denom_m, plan.lang)
     bad = [f for f in nums + [den] if not f.ok]
     who = _t(plan, f"{report.agency}{report.year}年", f"{report.agency} {report.year}")
-    name = plan.rate_name or _t(plan, f"{plan.measures[0].label('zh')}占{denom_m.label('zh')}的比例",
-                                f"{plan.measures[0].label('en')} as a share of {denom_m.label('en')}")
+    parts_zh = "+".join(m.label("zh") for m in plan.measures)
+    parts_en = " + ".join(m.label("en") for m in plan.measures)
+    name = plan.rate_name or _t(plan, f"{parts_zh}占{denom_m.label('zh')}的比例", f"{parts_en} as a share of {denom_m.label('en')}")
     if bad:
         why = "; ".join(f"{f.measure.label(plan.lang)}: {f.problem}" for f in bad)
         return _with_plan(plan, Answer(plan.question, _t(plan, f"{who}{name}无法计算:{why}。", f"{who}: cannot compute {name}: {why}."),

@@ -180,10 +180,12 @@ def _years(t: _Text) -> Years:
         texts.append(m.group(0))
         t.take(m.start(), m.end())
     for m in t.finditer(_RECENT):
+        t.take(m.start(), m.end())
+        texts.append(m.group(0))
+        if ys:  # "2019到2021三年": the years are named; the count only restates them
+            continue
         n = _num(m.group(1) or m.group(2) or m.group(3))
         mode = YearMode.RECENT
-        texts.append(m.group(0))
-        t.take(m.start(), m.end())
     if mode == YearMode.LATEST:
         for m in t.finditer(_ALL_YEARS):
             mode = YearMode.ALL
@@ -353,7 +355,10 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         t.take(m.start, m.end)
     lang = detect_language(q, [(m.start, m.end) for m in matches])
     plan = QueryPlan(question, q, lang, Op.VALUE)
-    plan.subjects = [Subject(m.text, list(m.agencies), m.how, region=list(m.region)) for m in matches]
+    plan.subjects = []
+    for m in matches:  # "平潭2024年平潭大家谈…": the same name twice is one subject
+        if not any(s.mention == m.text and s.agencies == list(m.agencies) for s in plan.subjects):
+            plan.subjects.append(Subject(m.text, list(m.agencies), m.how, region=list(m.region)))
     for m in matches:
         if m.how in ("short", "abbreviation", "place") and m.resolved and m.text != m.resolved:
             plan.notes.append(f"“{m.text}”理解为{m.resolved}" if lang == "zh" else f"“{m.text}” taken as {m.resolved}")
@@ -425,6 +430,9 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
 
     # relative years: 比去年 / 较上年
     prev_year_hit = next(iter(t.finditer(_PREV_YEAR)), None)
+    if prev_year_hit is not None and re.match(r"\s*[(（]\s*(?:19|20)\d\d", q[prev_year_hit.end():]):
+        t.take(prev_year_hit.start(), prev_year_hit.end())  # "去年(2024)": the year is given; 去年 only glosses it
+        prev_year_hit = None
     if prev_year_hit is not None:
         t.take(prev_year_hit.start(), prev_year_hit.end())
         if len(plan.years.years) == 1:
@@ -467,9 +475,15 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         elif series_hit:
             plan.op = Op.SERIES
     if rate is not None:
-        plan.rate_name = rate.name if lang == "zh" else rate.en
-        plan.measures = [measure_by_id(x) for x in rate.numerator]
+        named = [m for m in plan.measures if m.id not in rate.numerator]
+        plan.measures = [measure_by_id(x) for x in rate.numerator] + named
         plan.denominator = measure_by_id(rate.denominator)
+        if named:  # "予以公开加部分公开的比例": the figures named, over the rate's denominator
+            plan.rate_name = ""
+            if any(m.table != plan.denominator.table for m in named):
+                plan.unconsumed.append("、".join(m.label_zh for m in named))  # parts of different tables
+        else:
+            plan.rate_name = rate.name if lang == "zh" else rate.en
 
     # fuzzy agency names (one character wrong) in what is left
     if not [s for s in plan.subjects if not s.is_group]:
@@ -555,6 +569,20 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
         # "其中自然人申请多少？" — the column applies to the previous figure
         plan.measures = list(prev.measures)
         plan.inherited.append("指标" if zh else "figure")
+    if not plan.measures and prev.measures and prev.measures[0].table == "四":
+        for rid, pat in V.T4_RESULT_WORDS:
+            hit = next((u for u in plan.unconsumed if re.search(pat, u)), None)
+            if hit:
+                group = prev.measures[0].id.split(".")[0]
+                mid = f"{group}.{rid}"
+                if mid in V.METRICS_BY_ID:
+                    plan.measures = [measure_by_id(mid)]
+                    plan.unconsumed = [u for u in plan.unconsumed if u != hit]
+                    plan.inherited.append("复议/诉讼类别" if zh else "review/lawsuit group")
+                    if plan.op == Op.PROSE:
+                        plan.op = Op.VALUE
+                        plan.prose_terms = []
+                break
     if not plan.subjects and prev.subjects:
         plan.subjects = [replace(s, how=s.how) for s in prev.subjects]
         plan.inherited.append("机关" if zh else "agency")
@@ -565,7 +593,7 @@ def _inherit(plan: QueryPlan, prev: QueryPlan | None) -> None:
         plan.inherited.append("机关" if zh else "agency")
         plan.op = Op.DIFF
     if not plan.measures and not plan.unit_hint and prev.op == Op.PROSE and prev.unit_hint:
-        plan.unit_hint = prev.unit_hint  # "视频号呢？" after "公众号发文多少篇？"
+        plan.unit_hint = ANY_UNIT  # "视频号呢？" after "公众号发文多少篇？": a count, in whatever unit the report uses
     if plan.years.mode == YearMode.LATEST and prev.years.mode != YearMode.LATEST:
         plan.years = prev.years
         plan.inherited.append("年份" if zh else "years")

@@ -42,7 +42,7 @@ _RESULTS = (
     ("upheld", "结果维持|维持", "upheld|sustained|maintained", "结果维持", "upheld"),
     ("corrected", "结果纠正|纠正|纠错|撤销|确认违法", "corrected|overturned|reversed", "结果纠正", "corrected"),
     ("other", "其他结果", "other result", "其他结果", "other results"),
-    ("pending", "尚未审结|未审结|还没(?:有)?审结|还未审结|没有审结|未结|尚在审理|审理中|还没结|未办结", "pending|not (?:yet )?(?:concluded|closed|decided|finished)|unresolved|open", "尚未审结", "pending"),
+    ("pending", "尚未审结|未审结|还没(?:有)?审结|还未审结|没(?:有)?审结|没审完|未审完|审完了没|尚在审理|审理中|还没结|未结|未办结", "pending|not (?:yet )?(?:concluded|closed|decided|finished)|unresolved|open", "尚未审结", "pending"),
     ("total", "总计|总数|多少|几", "total|how many", "总计", "total"),
 )
 _GROUPS = (
@@ -162,6 +162,9 @@ def find_column(q: str, lang: str) -> str | None:
             return cid
     return None
 
+
+# a table-四 result word said on its own (a follow-up: "还没审结的有几件？")
+T4_RESULT_WORDS: tuple[tuple[str, str], ...] = tuple((r, rzh) for r, rzh, _, _, _ in _RESULTS if r != "total")
 
 METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in (*T4_METRICS, *LITIGATION_ANY, *T3_METRICS)}
 
