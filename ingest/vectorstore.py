@@ -15,8 +15,9 @@
   model it raises :class:`~ingest.model_install.ModelMissingError` whose message starts with
   ``run `gongkai models install```; the pipeline records it per file as
   "stored, but vector index failed (…)" — the facts store (and BM25 search) are unaffected.
-* **BM25 input** — :func:`all_chunks` rebuilds every chunk from the *facts store* (not from
-  Chroma), so keyword search works with no model installed and with ``--no-index``.
+* **Chunks from the facts store** — :func:`all_chunks` rebuilds every chunk from the *facts
+  store* (not from Chroma); the keyword index (:mod:`ingest.keyword_index`) is filled the same
+  way, so keyword search works with no model installed and with ``--no-index``.
 """
 from __future__ import annotations
 
@@ -374,20 +375,13 @@ _CHUNK_CACHE: dict[tuple[str, str, str], list[Chunk]] = {}
 
 
 def store_fingerprint(settings: Settings) -> str:
-    """Changes whenever a report is added, replaced or deleted in the facts store (cheap)."""
+    """Changes whenever the facts store changes (its generation counter) or the chunker does."""
+    from .store import Store
+
     if not settings.db_path.is_file():
         return "empty"
-    con = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = con.execute("SELECT id, ingested_at FROM reports ORDER BY id").fetchall()
-    except sqlite3.OperationalError:
-        return "empty"
-    finally:
-        con.close()
-    h = hashlib.sha256(f"chunker{CHUNKER_VERSION}".encode())
-    for rid, at in rows:
-        h.update(f"{rid}@{at};".encode())
-    return f"{len(rows)}:{h.hexdigest()[:16]}"
+    with Store(settings.db_path) as store:
+        return f"{store.generation()}:chunker{CHUNKER_VERSION}"
 
 
 def all_chunks(settings: Settings) -> list[Chunk]:

@@ -59,12 +59,14 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _index_hooks(settings: Settings) -> list[Callable]:
-    """After-store hooks that fill the vector index (none when indexing is off)."""
+    """After-store hooks that fill the keyword index and (unless indexing is off) the vector index."""
+    from ingest.keyword_index import make_keyword_hook
+
     if not settings.embed:
-        return []
+        return [make_keyword_hook(settings)]
     from ingest.vectorstore import make_index_hook
 
-    return [make_index_hook(settings)]
+    return [make_keyword_hook(settings), make_index_hook(settings)]
 
 
 # ------------------------------------------------------------------------------------ commands

@@ -2,9 +2,9 @@
 
 Both halves are LangChain retrievers, called with ``invoke(query, k=…, filters=…)``:
 
-* :class:`FilteredBM25Retriever` wraps ``langchain_community``'s ``BM25Retriever`` (rank-bm25
-  Okapi over ``jieba.lcut_for_search`` tokens, punctuation and whitespace dropped). Scores are
-  computed for the whole corpus (corpus-wide IDF) and then post-filtered by agency/year.
+* :class:`KeywordRetriever` ranks by BM25 in the persisted SQLite FTS5 index of
+  :mod:`ingest.keyword_index` (``jieba.lcut_for_search`` tokens, punctuation and whitespace
+  dropped); agency/year filters are part of the query, IDF stays corpus-wide.
 * :class:`ChromaDenseRetriever` queries ``langchain_chroma.Chroma`` over the index collection with
   :class:`GongkaiEmbeddings` (``encode_query`` for queries, cached ``encode_document`` for
   documents) and a Chroma ``where`` filter on agency/year.
@@ -15,9 +15,9 @@ kept on the hit; documents are deduplicated by chunk id; filters and depth are p
 when the dense side is unavailable (model not installed, Chroma server down) the search
 degrades to BM25 with a warning instead of failing.
 
-The BM25 index is built from the facts store (:func:`ingest.vectorstore.all_chunks`), cached in
-the process, and rebuilt when the store's fingerprint (report ids and ingest times) changes, so
-``mode="bm25"`` needs neither the model nor a filled vector index.
+The keyword index is filled at ingest and kept on disk under the home; a searcher brings it up
+to date when the facts store's generation moved (new reports indexed, gone ones dropped), so
+``mode="bm25"`` needs neither the model nor a filled vector index, and no process rebuilds it.
 """
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ from pydantic import ConfigDict
 
 from ingest.chunks import Chunk
 from ingest.config import Settings
+from ingest.keyword_index import KeywordIndex
+from ingest.keyword_index import tokenize as _tokenize
 from ingest.model_install import ModelMissingError
 
 log = logging.getLogger(__name__)
@@ -53,32 +55,7 @@ class DegradedSearchWarning(UserWarning):
 
 
 # ------------------------------------------------------------------------------ tokens
-_NO_WORD = re.compile(r"^[\W_]+$")
-_SMALL_NUMBER = re.compile(r"^\d{1,3}$|^\d+\.\d+$")  # table values; 4-digit years stay
-BM25_PARAMS = {"k1": 1.5, "b": 0.5}  # b < 0.75: long table chunks are not buried by their length
-_jieba_lock = threading.Lock()
-_jieba_ready = False
-
-
-def _jieba() -> Any:
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        with _jieba_lock:
-            if not _jieba_ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba_ready = True
-    return jieba
-
-
-def tokenize(text: str) -> list[str]:
-    """BM25 tokens: ``jieba.lcut_for_search`` (lower-cased), without punctuation/whitespace tokens
-    and without numbers of 1–3 digits or with decimals (the values of a table would otherwise
-    make table chunks look long and match every question that has a number in it)."""
-    return [t.lower() for t in _jieba().lcut_for_search(text)
-            if t.strip() and not _NO_WORD.match(t) and not _SMALL_NUMBER.match(t)]
+tokenize = _tokenize  # one tokenizer for the index and the query (ingest.keyword_index.tokenize)
 
 
 _QUESTION_WORDS = re.compile(
@@ -144,10 +121,6 @@ def chroma_where(agency: Any = None, year: Any = None) -> dict | None:
     return conds[0] if len(conds) == 1 else {"$and": conds}
 
 
-def _matches(md: Mapping[str, Any], agency: list | None, year: list | None) -> bool:
-    return (agency is None or md.get("agency") in agency) and (year is None or md.get("year") in year)
-
-
 # ------------------------------------------------------------------------------ hits
 @dataclass
 class Hit:
@@ -210,47 +183,25 @@ def reciprocal_rank_fusion(ranked: Sequence[Sequence[Document]], k: int = RRF_K,
 
 
 # ------------------------------------------------------------------------------ retrievers
-class FilteredBM25Retriever(BaseRetriever):
-    """``BM25Retriever`` (jieba tokens) with per-call ``k`` and agency/year post-filters."""
+class KeywordRetriever(BaseRetriever):
+    """BM25 over jieba tokens in the persisted FTS5 index (:class:`ingest.keyword_index.KeywordIndex`),
+    with per-call ``k`` and agency/year filters applied inside the query."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    bm25: Any  # langchain_community.retrievers.BM25Retriever
+    index: Any  # ingest.keyword_index.KeywordIndex
     k: int = 5
-
-    @classmethod
-    def from_chunks(cls, chunks: Sequence[Chunk], k: int = 5) -> FilteredBM25Retriever:
-        with warnings.catch_warnings():  # langchain-community announces its sunset on import
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from langchain_community.retrievers import BM25Retriever
-        docs = [Document(page_content=c.text, metadata=c.metadata(), id=c.id) for c in chunks]
-        if not docs:
-            return cls(bm25=None, k=k)
-        return cls(bm25=BM25Retriever.from_documents(docs, preprocess_func=tokenize, bm25_params=BM25_PARAMS, k=k), k=k)
 
     @property
     def size(self) -> int:
-        return 0 if self.bm25 is None else len(self.bm25.docs)
+        return self.index.size()
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 k: int | None = None, agency: Any = None, year: Any = None) -> list[Document]:
-        if self.bm25 is None:
-            return []
-        tokens = self.bm25.preprocess_func(query)
+        tokens = tokenize(query)
         if not tokens:
             return []
-        scores = self.bm25.vectorizer.get_scores(tokens)
-        ag, yr = _as_list(agency), _as_list(year)
-        out: list[Document] = []
-        for i in scores.argsort()[::-1]:
-            if scores[i] <= 0:
-                break
-            doc = self.bm25.docs[i]
-            if _matches(doc.metadata, ag, yr):
-                out.append(Document(page_content=doc.page_content, id=doc.id,
-                                    metadata={**doc.metadata, "score": float(scores[i])}))
-                if len(out) >= (k or self.k):
-                    break
-        return out
+        return [Document(page_content=h.text, id=h.chunk_id, metadata={**h.metadata, "score": h.score})
+                for h in self.index.search(tokens, k=k or self.k, agency=agency, year=year)]
 
 
 class GongkaiEmbeddings(Embeddings):
@@ -282,8 +233,8 @@ class ChromaDenseRetriever(BaseRetriever):
 
 
 # ------------------------------------------------------------------------------ searcher
-_BM25_CACHE: dict[str, tuple[str, FilteredBM25Retriever]] = {}
-_BM25_LOCK = threading.Lock()
+_KEYWORD: dict[str, KeywordIndex] = {}  # one open index per home, shared by the searchers of a process
+_KEYWORD_LOCK = threading.Lock()
 
 
 class HybridSearcher:
@@ -305,25 +256,37 @@ class HybridSearcher:
         self._lock = threading.Lock()
         self.notes: list[str] = []  # warnings given by this searcher (e.g. degraded to BM25)
         self._agencies: tuple[str, dict[str, str]] | None = None
+        self._facts: Any = None  # ingest.store.Store, opened on first use
 
     # -- the two sides
-    def bm25(self) -> FilteredBM25Retriever:
-        """The BM25 retriever over every stored chunk (rebuilt when the store changes)."""
-        from ingest.vectorstore import all_chunks, store_fingerprint
+    def bm25(self) -> KeywordRetriever:
+        """The keyword (BM25) retriever over every current report's chunks: the FTS5 index under
+        the home, brought up to date first when the store's generation moved."""
+        from ingest.keyword_index import INDEX_FILE
 
-        key = str(self.settings.db_path)
-        fp = store_fingerprint(self.settings)
-        cached = _BM25_CACHE.get(key)
-        if cached is not None and cached[0] == fp:
-            return cached[1]
-        with _BM25_LOCK:
-            cached = _BM25_CACHE.get(key)
-            if cached is None or cached[0] != fp:
-                t0 = time.perf_counter()
-                retriever = FilteredBM25Retriever.from_chunks(all_chunks(self.settings))
-                _BM25_CACHE[key] = (fp, retriever)
-                log.info("BM25 index: %d chunks in %.2f s", retriever.size, time.perf_counter() - t0)
-            return _BM25_CACHE[key][1]
+        key = str(self.settings.home / INDEX_FILE)
+        with _KEYWORD_LOCK:
+            index = _KEYWORD.get(key)
+            if index is None:
+                index = _KEYWORD[key] = KeywordIndex(key)
+        store = self._store()
+        if store is not None:
+            gen = str(store.generation())
+            if index.synced_generation != gen:
+                with _KEYWORD_LOCK:  # one thread syncs; the others then find it done
+                    t0 = time.perf_counter()
+                    done = index.sync(store, int(gen))
+                    if done["indexed"] or done["deleted"]:
+                        log.info("keyword index synced in %.2f s: %s", time.perf_counter() - t0, done)
+        return KeywordRetriever(index=index)
+
+    def _store(self) -> Any:
+        """The facts store (opened once), or ``None`` while there is none."""
+        if self._facts is None and self.settings.db_path.is_file():
+            from ingest.store import Store
+
+            self._facts = Store(self.settings.db_path)
+        return self._facts
 
     def dense(self) -> ChromaDenseRetriever:
         """The dense retriever; raises :class:`ModelMissingError` (or a connection error)."""
@@ -349,7 +312,8 @@ class HybridSearcher:
         return self._dense
 
     def warm_up(self) -> None:
-        """Build the BM25 index and load the model now (so the first query is not the slow one)."""
+        """Bring the keyword index up to date and load the model now (so the first query is not
+        the slow one)."""
         self.bm25()
         try:
             self.dense().invoke("政府信息公开", k=1)
