@@ -10,6 +10,7 @@
 | llm_model          | GONGKAI_LLM_MODEL            |                                 |
 | llm_api_key        | GONGKAI_LLM_API_KEY          |                                 |
 | embed              | GONGKAI_EMBED (0 disables)   | 1                               |
+| embed_profile      | GONGKAI_EMBED_PROFILE        | fast (see ingest.vectorstore)   |
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     embed: bool = True  # fill the vector index during ingest
+    embed_profile: str = "fast"  # how chunks are embedded: ingest.vectorstore.PROFILES
 
     @property
     def db_path(self) -> Path:
@@ -59,4 +61,5 @@ def load_settings(home: str | os.PathLike | None = None) -> Settings:
         llm_model=env.get("GONGKAI_LLM_MODEL") or None,
         llm_api_key=env.get("GONGKAI_LLM_API_KEY") or None,
         embed=env.get("GONGKAI_EMBED", "1") not in ("0", "false", "no"),
+        embed_profile=env.get("GONGKAI_EMBED_PROFILE") or "fast",
     )

@@ -47,6 +47,110 @@ CACHE_FILE = "embeddings.sqlite3"
 INSTALL_HINT = "run `gongkai models install`"
 
 
+# ------------------------------------------------------------------------------ profiles
+@dataclass(frozen=True)
+class EmbedProfile:
+    """How chunks are embedded (``settings.embed_profile``; measured by benchmarks/bench_embed.py).
+
+    ``dtype``: the model's weights (``bfloat16`` runs on the CPU's bf16 units where it has them);
+    ``max_seq_length``: tokens read per chunk (``None``: the model's 2,048); ``skip_tables``: table
+    chunks are not embedded — exact lookup answers from their cells and keyword search finds them.
+    Vectors of different profiles never mix: each has its own cache key and Chroma collection.
+    """
+
+    name: str
+    dtype: str = "float32"
+    max_seq_length: int | None = None
+    skip_tables: bool = False
+    batch_size: int = BATCH_SIZE
+
+    def key(self, model: str) -> str:
+        """The embedding-cache key: what makes the vectors (model, dtype, length), so profiles that
+        differ only in which chunks they embed share vectors; the model name alone for float32
+        whole chunks (what earlier versions wrote)."""
+        if self.dtype == "float32" and self.max_seq_length is None:
+            return model
+        return f"{model}@{self.dtype}/{self.max_seq_length or 'full'}"
+
+    def embeds(self, chunk: Chunk) -> bool:
+        return not (self.skip_tables and chunk.kind == "table")
+
+
+PROFILES: dict[str, EmbedProfile] = {p.name: p for p in (
+    EmbedProfile("full"),  # the first version: float32, whole chunks, tables too
+    EmbedProfile("seq256", max_seq_length=256),
+    EmbedProfile("prose", skip_tables=True),
+    EmbedProfile("bf16", dtype="bfloat16"),
+    EmbedProfile("prose-seq256", max_seq_length=256, skip_tables=True),
+    EmbedProfile("prose-seq128", max_seq_length=128, skip_tables=True),
+    EmbedProfile("fast", dtype="bfloat16", max_seq_length=128, skip_tables=True),
+)}
+DEFAULT_PROFILE = "fast"
+
+
+def profile_for(settings: Settings) -> EmbedProfile:
+    try:
+        return PROFILES[settings.embed_profile or DEFAULT_PROFILE]
+    except KeyError:
+        raise ValueError(f"unknown embedding profile {settings.embed_profile!r} "
+                         f"(GONGKAI_EMBED_PROFILE: one of {', '.join(PROFILES)})") from None
+
+
+_MODELS: dict[tuple, Any] = {}  # (path, dtype) → SentenceTransformer: one copy of the weights per dtype
+_MODELS_LOCK = threading.Lock()
+
+
+class ProfileModel:
+    """The shared model of one dtype, read up to *max_seq_length* tokens (profiles that differ
+    only in length share the weights; the length is set for each call, under a lock)."""
+
+    def __init__(self, model: Any, max_seq_length: int | None) -> None:
+        self.model = model
+        self.max_seq_length = max_seq_length or model.max_seq_length
+        self._lock = getattr(model, "_gongkai_lock", None) or threading.Lock()
+        model._gongkai_lock = self._lock
+        self._full = getattr(model, "_gongkai_full_length", None) or model.max_seq_length
+        model._gongkai_full_length = self._full
+
+    def _call(self, fn: str, *args: Any, **kw: Any) -> Any:
+        with self._lock:
+            self.model.max_seq_length = min(self.max_seq_length, self._full)
+            return getattr(self.model, fn)(*args, **kw)
+
+    def encode_document(self, *args: Any, **kw: Any) -> Any:
+        return self._call("encode_document", *args, **kw)
+
+    def encode_query(self, *args: Any, **kw: Any) -> Any:
+        return self._call("encode_query", *args, **kw)
+
+
+def load_profile_model(settings: Settings, profile: EmbedProfile) -> ProfileModel:
+    """The model for *profile* (weights in its dtype, read up to its sequence length), loaded
+    once per process per dtype from the local model files (never from a hub)."""
+    from .model_install import load_embedder, resolve_model
+
+    path = resolve_model(settings.embedding_model, settings.model_dir)
+    key = (path, profile.dtype)
+    with _MODELS_LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            if profile.dtype == "float32":
+                model = load_embedder(settings.embedding_model, settings.model_dir)  # shared, as before
+            else:
+                import os
+
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                local = path != settings.embedding_model
+                if local:
+                    os.environ["HF_HUB_OFFLINE"] = "1"
+                model = SentenceTransformer(path, device="cpu", local_files_only=local,
+                                            model_kwargs={"dtype": getattr(torch, profile.dtype)})
+            _MODELS[key] = model
+    return ProfileModel(model, profile.max_seq_length)
+
+
 # ------------------------------------------------------------------------------ naming
 def model_slug(model: str) -> str:
     """``embeddinggemma-300m`` → ``embeddinggemma-300m``; a path or hub id → its safe form."""
@@ -56,8 +160,9 @@ def model_slug(model: str) -> str:
     return s or "model"
 
 
-def collection_name(model: str) -> str:
-    return f"gongkai-{model_slug(model)}"
+def collection_name(model: str, profile: str = "full") -> str:
+    """``gongkai-embeddinggemma-300m`` (profile ``full``), ``gongkai-embeddinggemma-300m-fast`` …"""
+    return f"gongkai-{model_slug(model)}" + ("" if profile == "full" else f"-{profile}")
 
 
 # ------------------------------------------------------------------------------ clients
@@ -164,7 +269,8 @@ class Embedder:
 
     def __init__(self, settings: Settings, model: Any = None, cache: EmbeddingCache | None = None) -> None:
         self.settings = settings
-        self.model_name = settings.embedding_model
+        self.profile = profile_for(settings)
+        self.model_name = self.profile.key(settings.embedding_model)  # the cache key
         self._model = model
         self.cache = cache if cache is not None else EmbeddingCache(settings.home / CACHE_FILE)
         self._lock = threading.Lock()
@@ -175,11 +281,9 @@ class Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    from .model_install import load_embedder
-
                     require_model(self.settings)
                     _quiet_transformers()
-                    self._model = load_embedder(self.settings.embedding_model, self.settings.model_dir)
+                    self._model = load_profile_model(self.settings, self.profile)
         return self._model
 
     def embed_documents(self, texts: Sequence[str], progress: bool | None = False,
@@ -202,7 +306,7 @@ class Embedder:
                                                  normalize_embeddings=True, convert_to_numpy=True,
                                                  show_progress_bar=False)
                     self.encoded += len(batch)
-                    new = [(h, np.asarray(v, dtype=np.float32)) for (h, _), v in zip(batch, vecs)]
+                    new = [(h, _unit(v)) for (h, _), v in zip(batch, vecs)]
                     self.cache.put_many(self.model_name, new)
                     have.update(new)
                     bar.update(len(batch))
@@ -212,7 +316,14 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         v = self.model.encode_query(text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(v, dtype=np.float32)
+        return _unit(v)
+
+
+def _unit(v: Any) -> np.ndarray:
+    """float32, length 1 (a bfloat16 model normalises in bfloat16: off by up to ~0.5%)."""
+    v = np.asarray(v, dtype=np.float32)
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
 
 
 # ------------------------------------------------------------------------------ index
@@ -231,7 +342,8 @@ class VectorIndex:
         self.settings = settings
         self.client = client if client is not None else open_client(settings)
         self.embedder = embedder if embedder is not None else Embedder(settings)
-        self.name = collection_name(settings.embedding_model)
+        self.profile = profile_for(settings)
+        self.name = collection_name(settings.embedding_model, self.profile.name)
         self._collection: Any = None
 
     @property
@@ -239,7 +351,8 @@ class VectorIndex:
         if self._collection is None:
             self._collection = self.client.get_or_create_collection(
                 self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"model": self.settings.embedding_model, "chunker": CHUNKER_VERSION})
+                metadata={"model": self.settings.embedding_model, "chunker": CHUNKER_VERSION,
+                          "profile": self.profile.name})
         return self._collection
 
     def count(self) -> int:
@@ -256,9 +369,11 @@ class VectorIndex:
 
     def index_chunks(self, chunks: Sequence[Chunk], report_id: str, source: str | None = None,
                      progress: bool | None = False) -> IndexResult:
-        """Replace the report's records (and any under the same source file name) by *chunks*.
+        """Replace the report's records (and any under the same source file name) by *chunks*
+        (those the profile embeds: not table chunks when it skips them).
 
         Embeds first, so a missing model leaves the previous records in place."""
+        chunks = [c for c in chunks if self.profile.embeds(c)]
         before = self.embedder.encoded
         vecs = self.embedder.embed_documents([c.text for c in chunks], progress=progress,
                                              desc=f"embed {source or report_id}"[:40])

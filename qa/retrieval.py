@@ -294,7 +294,7 @@ class HybridSearcher:
             return self._dense
         with self._lock:
             if self._dense is None:
-                from ingest.vectorstore import Embedder, collection_name, open_client, require_model
+                from ingest.vectorstore import Embedder, collection_name, open_client, profile_for, require_model
 
                 if self._embedder is None:
                     require_model(self.settings)  # fail fast, before opening anything
@@ -302,7 +302,8 @@ class HybridSearcher:
                 client = self._client if self._client is not None else open_client(self.settings)
                 from langchain_chroma import Chroma
 
-                store = Chroma(client=client, collection_name=collection_name(self.settings.embedding_model),
+                store = Chroma(client=client, collection_name=collection_name(self.settings.embedding_model,
+                                                                   profile_for(self.settings).name),
                                embedding_function=GongkaiEmbeddings(self._embedder),
                                collection_configuration={"hnsw": {"space": "cosine"}})
                 self._dense = ChromaDenseRetriever(vectorstore=store)

@@ -382,10 +382,13 @@ def test_index_replace_delete_and_cache_with_fake_encoder(corpus, tmp_path):
     settings = _settings(tmp_path / "home", embedding_model="fake-bigram-64")
     enc = FakeEncoder()
     index = VectorIndex(settings, embedder=Embedder(settings, model=enc))
-    assert index.name == "gongkai-fake-bigram-64"
+    assert index.name == "gongkai-fake-bigram-64-fast"  # the default profile: bf16, 128 tokens, no tables
     first = index.index_report(parsed, rid)
-    n = len(make_chunks(parsed, rid))
+    chunks = make_chunks(parsed, rid)
+    n = sum(c.kind == "prose" for c in chunks)
+    assert 0 < n < len(chunks)  # table chunks are answered by exact lookup and found by keyword search
     assert first.chunks == n == first.embedded == enc.documents == index.count()
+    assert {m["kind"] for m in index.collection.get(include=["metadatas"])["metadatas"]} == {"prose"}
     assert enc.document_calls == -(-n // 8)  # batches of 8
     calls = enc.document_calls
     again = index.index_report(parsed, rid)  # replace: same ids, cache hits only
@@ -512,7 +515,7 @@ def test_chroma_http_client(corpus, chroma_server, tmp_path):
     import chromadb
 
     raw = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
-    assert raw.get_collection(collection_name("fake-bigram-64")).count() == total
+    assert raw.get_collection(collection_name("fake-bigram-64", "fast")).count() == total
     # dense search over HTTP (fake encoder), with a where filter
     with warnings.catch_warnings():
         warnings.simplefilter("error", DegradedSearchWarning)
