@@ -75,15 +75,8 @@ def rewrite_query(question: str) -> str:
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
-def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) -> dict[str, Any]:
-    """``{"agency": …, "year": …}`` read from *question* for ``search(**…)``, by the one agency
-    matcher (:class:`qa.agencies.AgencyIndex`).
-
-    *agencies*: the stored agency names, or ``{name or alias: agency}`` (see
-    :func:`ingest.vectorstore.agency_names`). ``agency`` is the agency the first mention names (a
-    list when it could be several), ``year`` every 4-digit year 1990–2099 in the question (an int
-    when one); each is ``None`` when nothing matched.
-    """
+def agency_index(agencies: Mapping[str, str] | Iterable[str]) -> Any:
+    """The :class:`qa.agencies.AgencyIndex` of *agencies* (names, or ``{name or alias: agency}``)."""
     from .agencies import AgencyIndex
 
     names: Mapping[str, str] = agencies if isinstance(agencies, Mapping) else {a: a for a in agencies}
@@ -92,7 +85,20 @@ def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) ->
         entries.setdefault(agency, [])
         if alias != agency:
             entries[agency].append(alias)
-    found = AgencyIndex(entries).find(question)
+    return AgencyIndex(entries)
+
+
+def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str] | Any) -> dict[str, Any]:
+    """``{"agency": …, "year": …}`` read from *question* for ``search(**…)``, by the one agency
+    matcher (:class:`qa.agencies.AgencyIndex`).
+
+    *agencies*: the stored agency names, ``{name or alias: agency}`` (see
+    :func:`ingest.vectorstore.agency_names`), or an :func:`agency_index` built from them. ``agency``
+    is the agency the first mention names (a list when it could be several), ``year`` every
+    4-digit year 1990–2099 in the question (an int when one); each is ``None`` when nothing matched.
+    """
+    index = agencies if hasattr(agencies, "find") else agency_index(agencies)
+    found = index.find(question)
     years = sorted({int(y) for y in _YEAR.findall(question)})
     chosen = list(found[0].agencies) if found else []
     return {
@@ -255,7 +261,7 @@ class HybridSearcher:
         self._dense_error: Exception | None = None
         self._lock = threading.Lock()
         self.notes: list[str] = []  # warnings given by this searcher (e.g. degraded to BM25)
-        self._agencies: tuple[str, dict[str, str]] | None = None
+        self._agencies: tuple[Any, dict[str, str], Any] | None = None  # (generation, names, AgencyIndex)
         self._facts: Any = None  # ingest.store.Store, opened on first use
 
     # -- the two sides
@@ -323,16 +329,21 @@ class HybridSearcher:
 
     # -- filters
     def agencies(self) -> dict[str, str]:
-        """``{name or alias: agency}`` of the stored reports (cached per store fingerprint)."""
-        from ingest.vectorstore import agency_names, store_fingerprint
+        """``{name or alias: agency}`` of the stored reports (read again when the store changed)."""
+        return self._agency_cache()[1]
 
-        fp = store_fingerprint(self.settings)
-        if self._agencies is None or self._agencies[0] != fp:
-            self._agencies = (fp, agency_names(self.settings))
-        return self._agencies[1]
+    def _agency_cache(self) -> tuple[Any, dict[str, str], Any]:
+        from ingest.vectorstore import agency_names
+
+        store = self._store()
+        gen = store.generation() if store is not None else None
+        if self._agencies is None or self._agencies[0] != gen:
+            names = agency_names(self.settings)
+            self._agencies = (gen, names, agency_index(names))
+        return self._agencies
 
     def guess_filters(self, question: str) -> dict[str, Any]:
-        return guess_filters(question, self.agencies())
+        return guess_filters(question, self._agency_cache()[2])
 
     # -- search
     def search(self, query: str, k: int = 5, agency: Any = None, year: Any = None, mode: Mode = "hybrid",
