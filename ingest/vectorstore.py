@@ -287,8 +287,9 @@ class Embedder:
         return self._model
 
     def embed_documents(self, texts: Sequence[str], progress: bool | None = False,
-                        desc: str = "embed") -> list[np.ndarray]:
-        """One normalised float32 vector per text; only cache misses reach the model."""
+                        desc: str = "embed", on_batch: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """One normalised float32 vector per text; only cache misses reach the model.
+        *on_batch* is called with the number of texts each model call embedded."""
         hashes = [sha256_text(t) for t in texts]
         have = self.cache.get_many(self.model_name, hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in have}.items())
@@ -310,6 +311,8 @@ class Embedder:
                     self.cache.put_many(self.model_name, new)
                     have.update(new)
                     bar.update(len(batch))
+                    if on_batch is not None:
+                        on_batch(len(batch))
             finally:
                 bar.close()
         return [have[h] for h in hashes]
@@ -368,7 +371,7 @@ class VectorIndex:
         return list(self.collection.get(where=where, include=[])["ids"])
 
     def index_chunks(self, chunks: Sequence[Chunk], report_id: str, source: str | None = None,
-                     progress: bool | None = False) -> IndexResult:
+                     progress: bool | None = False, on_batch: Callable[[int], None] | None = None) -> IndexResult:
         """Replace the report's records (and any under the same source file name) by *chunks*
         (those the profile embeds: not table chunks when it skips them).
 
@@ -376,7 +379,7 @@ class VectorIndex:
         chunks = [c for c in chunks if self.profile.embeds(c)]
         before = self.embedder.encoded
         vecs = self.embedder.embed_documents([c.text for c in chunks], progress=progress,
-                                             desc=f"embed {source or report_id}"[:40])
+                                             desc=f"embed {source or report_id}"[:40], on_batch=on_batch)
         embedded = self.embedder.encoded - before
         where: dict = {"report_id": report_id} if not source else {"$or": [{"report_id": report_id}, {"source": source}]}
         old = self._ids_where(where)
@@ -483,6 +486,82 @@ def make_index_hook(settings: Settings, progress: bool | None = None) -> Callabl
 
     vector_index.__name__ = vector_index.__qualname__ = "vector index"
     return vector_index
+
+
+class BackgroundIndexer:
+    """Fills the vector index on one worker thread while ingest goes on storing files.
+
+    :meth:`hook` is a ``pipeline.ingest_paths`` hook that only queues the report's chunks: its
+    facts (and keyword index) are already committed, so answers work while it embeds. The worker
+    loads the model as soon as the first report is queued (after ingest has started its parse
+    processes, so none is forked from a process with a running torch thread). Progress is a
+    second bar, ``embed`` (chunks), under ingest's. :meth:`wait` blocks until the queue is done
+    and returns ``[(source, reason)]`` for the reports whose indexing failed; a report left out
+    (Ctrl-C) is indexed by the next ``gongkai ingest`` of the same files.
+    Raises :class:`ModelMissingError` at once when the model is not installed.
+    """
+
+    def __init__(self, settings: Settings, progress: bool | None = None, index: VectorIndex | None = None) -> None:
+        import queue
+
+        from tqdm import tqdm
+
+        if index is None:
+            require_model(settings)
+        self.settings = settings
+        self.index = index if index is not None else get_index(settings)
+        self.profile = self.index.profile
+        self.errors: list[tuple[str, str]] = []
+        self.reports = 0  # reports queued
+        self.chunks = 0  # chunks queued
+        self.done = 0  # chunks through the model so far
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.bar = tqdm(total=0, desc="embed", unit="chunk", file=sys.stderr, position=1, dynamic_ncols=True,
+                        disable=(None if progress is None else not progress), leave=True)
+
+    def hook(self, parsed: ParsedReport, status: str) -> None:
+        rid = parsed.report_id
+        if status == "unchanged" and self.index.is_indexed(rid):
+            return
+        chunks = [c for c in make_chunks(parsed, rid) if self.profile.embeds(c)]
+        self.chunks += len(chunks)
+        self.bar.total = self.chunks
+        self.bar.refresh()
+        self.reports += 1
+        self._queue.put((rid, parsed.doc.source, chunks))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="gongkai-embed", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            self.index.embedder.model  # noqa: B018 — load (warm) the model now
+        except Exception as exc:  # noqa: BLE001 — every queued report then fails with this reason
+            load_error: Exception | None = exc
+        else:
+            load_error = None
+        while (item := self._queue.get()) is not None:
+            rid, source, chunks = item
+            try:
+                if load_error is not None:
+                    raise load_error
+                self.index.index_chunks(chunks, rid, source, on_batch=self._advance)
+            except Exception as exc:  # noqa: BLE001 — reported by wait(), the facts are stored
+                self.errors.append((source, f"stored, but vector index failed ({exc.__class__.__name__}: {exc})"))
+
+    def _advance(self, n: int) -> None:
+        self.done += n
+        self.bar.update(n)
+
+    def wait(self) -> list[tuple[str, str]]:
+        """Block until every queued report is indexed; ``[(source, reason)]`` of the failures."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        self.bar.close()
+        return self.errors
 
 
 # ------------------------------------------------------------------------------ chunks for BM25

@@ -388,3 +388,22 @@ class HybridSearcher:
             return
         with self._lock:
             self._dense = None
+
+
+def warm_up_in_background(settings: Settings) -> threading.Thread:
+    """Bring the keyword index up to date and load the embedding model on a daemon thread, for a
+    long-running process (the web UI): its first prose answer then does not wait for the model.
+    Warms the searcher :mod:`qa.prose` answers with (the model itself is shared per process)."""
+    def run() -> None:
+        try:
+            from .prose import _searcher
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _searcher(settings).warm_up()
+        except Exception:  # noqa: BLE001 — the first search reports what is wrong
+            log.debug("warm-up failed", exc_info=True)
+
+    t = threading.Thread(target=run, name="gongkai-warm-up", daemon=True)
+    t.start()
+    return t

@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import warnings
@@ -399,6 +400,44 @@ def test_index_replace_delete_and_cache_with_fake_encoder(corpus, tmp_path):
     assert enc2.document_calls == 0
     assert index.is_indexed(rid)
     assert index.delete_report(rid) == n and index.count() == 0 and not index.is_indexed(rid)
+
+
+class GatedEncoder(FakeEncoder):
+    """A fake encoder that embeds only once the test opens the gate."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def encode_document(self, texts, **kw):
+        assert self.gate.wait(60)
+        return super().encode_document(texts, **kw)
+
+
+def test_background_indexer_embeds_after_the_facts_are_stored(tmp_path):
+    from ingest.keyword_index import make_keyword_hook
+    from ingest.vectorstore import BackgroundIndexer
+
+    settings = _settings(tmp_path / "home", embedding_model="fake-bigram-64")
+    enc = GatedEncoder()
+    index = VectorIndex(settings, embedder=Embedder(settings, model=enc))
+    bg = BackgroundIndexer(settings, progress=False, index=index)
+    files = [SAMPLE / "003_67b517500533bac5.txt", SAMPLE / "000_17b09857f7c7bcdc.txt"]
+    summary = ingest_paths(files, settings, progress=False, hooks=[make_keyword_hook(settings), bg.hook])
+    # ingest is done while nothing is embedded yet: the facts and keyword search answer already
+    assert summary.stored == 2 and not summary.errors and bg.reports == 2
+    assert enc.documents == 0 and index.count() == 0
+    hits = HybridSearcher(settings).search("泰安市行政审批服务局不予公开", k=3, mode="bm25")
+    assert hits and hits[0].source == "003_67b517500533bac5.txt"
+    enc.gate.set()
+    assert bg.wait() == []
+    store = Store(settings.db_path)
+    prose = sum(c.kind == "prose" for r in store.reports() for c in make_chunks(parsed_from_store(store, r.id), r.id))
+    assert index.count() == prose == enc.documents == bg.done == bg.chunks
+    # the next ingest of the same files queues nothing
+    again = BackgroundIndexer(settings, progress=False, index=index)
+    ingest_paths(files, settings, progress=False, hooks=[again.hook])
+    assert again.reports == 0 and again.wait() == []
 
 
 # ------------------------------------------------------------------------------ with the model
