@@ -251,8 +251,10 @@ class KeywordIndex:
         uniq = list(dict.fromkeys(t for t in tokens if t))
         if not uniq or n_docs < 4:
             return uniq
-        df = dict(self._con.execute(
-            f"SELECT term, doc FROM fts_vocab WHERE term IN ({','.join('?' * len(uniq))})", uniq).fetchall())
+        df: dict[str, int] = {}
+        for t in uniq:  # one lookup per term: fts5vocab answers "term = ?" from the index, "IN" by a scan
+            r = self._con.execute("SELECT doc FROM fts_vocab WHERE term = ?", (t,)).fetchone()
+            df[t] = r[0] if r else 0
         rare = [t for t in uniq if df.get(t, 0) <= n_docs * COMMON_SHARE]
         return rare if any(df.get(t) for t in rare) else uniq
 
