@@ -9,8 +9,9 @@ version's: float32, whole chunks up to 2,048 tokens, table chunks too).
 1. The corpus is ingested into a temporary home (facts only) and chunked.
 2. **Throughput**: a fixed subset of the chunks (seeded sample, the corpus's prose/table mix) is
    embedded by each profile through the real :class:`~ingest.vectorstore.Embedder` with an
-   empty cache; profiles take turns for ``--rounds`` rounds and the best round counts (the
-   machine is shared). Time is the process's CPU time (``time.process_time``: one torch thread,
+   empty cache; profiles take turns slice by slice (8 chunks of the length-sorted subset), so
+   load changes on the shared machine fall on all of them alike, for ``--rounds`` rounds; the
+   best round counts. Time is the process's CPU time (``time.process_time``: one torch thread,
    so it is what the work costs whatever else runs on the machine; wall time is printed too).
    ``chunks/s`` is subset chunks ÷ CPU seconds: the table chunks a profile
    skips count as indexed (exact lookup answers from their cells, keyword search finds them);
@@ -57,27 +58,39 @@ def subset(chunks: list, n: int, seed: int = 14) -> list:
 
 
 def throughput(settings, names: list[str], sample: list, rounds: int, tmp: Path) -> dict[str, dict]:
-    best: dict[str, float] = {}
-    wall: dict[str, float] = {}
-    embedded: dict[str, int] = {}
+    """CPU and wall seconds per profile to embed *sample*, profiles interleaved slice by slice
+    (8 chunks of the length-sorted sample at a time), so a change of load on the shared machine
+    falls on every profile alike; the best of *rounds* counts."""
+    embedders = {}
     for name in names:  # load and warm every model first (not timed)
         s = dataclasses.replace(settings, embed_profile=name)
         load_profile_model(s, profile_for(s)).encode_document(["预热"], batch_size=1)
+    ordered = sorted(sample, key=lambda c: len(c.text))
+    slices = [ordered[i:i + 8] for i in range(0, len(ordered), 8)]
+    best: dict[str, tuple[float, float]] = {}
+    embedded: dict[str, int] = {}
     for r in range(rounds):
+        cpu = dict.fromkeys(names, 0.0)
+        wall = dict.fromkeys(names, 0.0)
         for name in names:
             s = dataclasses.replace(settings, embed_profile=name)
-            emb = Embedder(s, cache=EmbeddingCache(tmp / f"tp-{name}-{r}.sqlite3"))
-            texts = [c.text for c in sample if emb.profile.embeds(c)]
-            t, w = time.process_time(), time.perf_counter()
-            emb.embed_documents(texts)
-            dt, dw = time.process_time() - t, time.perf_counter() - w
-            emb.cache.close()
-            if dt < best.get(name, float("inf")):
-                best[name], wall[name] = dt, dw
-            embedded[name] = emb.encoded
-            print(f"  round {r + 1} {name:<14} {dt:7.1f} s CPU {dw:7.1f} s wall", file=sys.stderr, flush=True)
-    return {n: {"cpu_s": best[n], "wall_s": wall[n], "chunks_per_s": len(sample) / best[n], "embedded": embedded[n],
-                "embedded_per_s": embedded[n] / best[n]} for n in names}
+            embedders[name] = Embedder(s, cache=EmbeddingCache(tmp / f"tp-{name}-{r}.sqlite3"))
+        for part in slices:
+            for name in names:
+                emb = embedders[name]
+                texts = [c.text for c in part if emb.profile.embeds(c)]
+                t, w = time.process_time(), time.perf_counter()
+                emb.embed_documents(texts)
+                cpu[name] += time.process_time() - t
+                wall[name] += time.perf_counter() - w
+        for name in names:
+            embedders[name].cache.close()
+            embedded[name] = embedders[name].encoded
+            if cpu[name] < best.get(name, (float("inf"), 0.0))[0]:
+                best[name] = (cpu[name], wall[name])
+            print(f"  round {r + 1} {name:<14} {cpu[name]:7.1f} s CPU {wall[name]:7.1f} s wall", file=sys.stderr, flush=True)
+    return {n: {"cpu_s": best[n][0], "wall_s": best[n][1], "chunks_per_s": len(sample) / best[n][0],
+                "embedded": embedded[n], "embedded_per_s": embedded[n] / best[n][0]} for n in names}
 
 
 def recall_of(settings, name: str, cache_file: Path, questions: list[dict]) -> dict:

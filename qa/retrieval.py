@@ -38,8 +38,7 @@ from pydantic import ConfigDict
 
 from ingest.chunks import Chunk
 from ingest.config import Settings
-from ingest.keyword_index import KeywordIndex
-from ingest.keyword_index import tokenize as _tokenize
+from ingest.keyword_index import KeywordIndex, tokenize  # one tokenizer for the index and the query
 from ingest.model_install import ModelMissingError
 
 log = logging.getLogger(__name__)
@@ -54,10 +53,7 @@ class DegradedSearchWarning(UserWarning):
     """Hybrid search fell back to BM25 (the dense side is unavailable)."""
 
 
-# ------------------------------------------------------------------------------ tokens
-tokenize = _tokenize  # one tokenizer for the index and the query (ingest.keyword_index.tokenize)
-
-
+# ------------------------------------------------------------------------------ query words
 _QUESTION_WORDS = re.compile(
     r"((?:是|有|为|共|各)?(?:多少|几)(?:件|个|次|篇|条|项|人|家|期|场|位)?|哪个|哪些|哪家|什么|怎么样|怎样|如何|是否|吗|呢|请问"
     r"|\bhow many\b|\bhow much\b|\bwhat\b|\bwhich\b|\bdid\b|\bdoes\b|\bwas\b|\bwere\b|\bis\b|\bare\b)[?？]*",
