@@ -84,6 +84,8 @@ PROFILES: dict[str, EmbedProfile] = {p.name: p for p in (
     EmbedProfile("prose-seq256", max_seq_length=256, skip_tables=True),
     EmbedProfile("prose-seq128", max_seq_length=128, skip_tables=True),
     EmbedProfile("fast", dtype="bfloat16", max_seq_length=128, skip_tables=True),
+    EmbedProfile("fast96", dtype="bfloat16", max_seq_length=96, skip_tables=True),
+    EmbedProfile("fast64", dtype="bfloat16", max_seq_length=64, skip_tables=True),
 )}
 DEFAULT_PROFILE = "fast"
 
@@ -106,15 +108,16 @@ class ProfileModel:
 
     def __init__(self, model: Any, max_seq_length: int | None) -> None:
         self.model = model
-        self.max_seq_length = max_seq_length or model.max_seq_length
         self._lock = getattr(model, "_gongkai_lock", None) or threading.Lock()
         model._gongkai_lock = self._lock
+        # the model's own length, read before any profile shortened it (the attribute is shared)
         self._full = getattr(model, "_gongkai_full_length", None) or model.max_seq_length
         model._gongkai_full_length = self._full
+        self.max_seq_length = min(max_seq_length or self._full, self._full)
 
     def _call(self, fn: str, *args: Any, **kw: Any) -> Any:
         with self._lock:
-            self.model.max_seq_length = min(self.max_seq_length, self._full)
+            self.model.max_seq_length = self.max_seq_length
             return getattr(self.model, fn)(*args, **kw)
 
     def encode_document(self, *args: Any, **kw: Any) -> Any:

@@ -402,6 +402,25 @@ def test_index_replace_delete_and_cache_with_fake_encoder(corpus, tmp_path):
     assert index.delete_report(rid) == n and index.count() == 0 and not index.is_indexed(rid)
 
 
+def test_profiles_sharing_a_model_each_read_their_own_length():
+    from ingest.vectorstore import ProfileModel
+
+    class LengthModel:
+        max_seq_length = 2048
+
+        def encode_document(self, texts, **kw):
+            return [self.max_seq_length] * len(texts)
+
+        encode_query = encode_document
+
+    m = LengthModel()
+    short, full = ProfileModel(m, 128), ProfileModel(m, None)
+    assert short.encode_document(["a"]) == [128] and full.encode_document(["a"]) == [2048]
+    later_full = ProfileModel(m, None)  # made after a short call: still the model's own length
+    short.encode_query(["a"])
+    assert later_full.encode_document(["a"]) == [2048] and ProfileModel(m, 4096).encode_document(["a"]) == [2048]
+
+
 class GatedEncoder(FakeEncoder):
     """A fake encoder that embeds only once the test opens the gate."""
 
