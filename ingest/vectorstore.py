@@ -84,8 +84,6 @@ PROFILES: dict[str, EmbedProfile] = {p.name: p for p in (
     EmbedProfile("prose-seq256", max_seq_length=256, skip_tables=True),
     EmbedProfile("prose-seq128", max_seq_length=128, skip_tables=True),
     EmbedProfile("fast", dtype="bfloat16", max_seq_length=128, skip_tables=True),
-    EmbedProfile("fast96", dtype="bfloat16", max_seq_length=96, skip_tables=True),
-    EmbedProfile("fast64", dtype="bfloat16", max_seq_length=64, skip_tables=True),
 )}
 DEFAULT_PROFILE = "fast"
 
