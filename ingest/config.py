@@ -11,6 +11,7 @@
 | llm_model          | GONGKAI_LLM_MODEL            |                                 |
 | llm_api_key        | GONGKAI_LLM_API_KEY          |                                 |
 | embed              | GONGKAI_EMBED (0 disables)   | 1                               |
+| embed_profile      | GONGKAI_EMBED_PROFILE        | fast (see ingest.vectorstore)   |
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class Settings:
     llm_api_key: str | None = None
     embed: bool = True  # fill the vector index during ingest
     database_url: str | None = None  # postgresql://…: the facts on a PostgreSQL server (ingest.store_pg)
+    embed_profile: str = "fast"  # how chunks are embedded: ingest.vectorstore.PROFILES
 
     @property
     def db_path(self) -> Path:
@@ -70,4 +72,5 @@ def load_settings(home: str | os.PathLike | None = None) -> Settings:
         llm_api_key=env.get("GONGKAI_LLM_API_KEY") or None,
         embed=env.get("GONGKAI_EMBED", "1") not in ("0", "false", "no"),
         database_url=env.get("GONGKAI_DATABASE_URL") or None,
+        embed_profile=env.get("GONGKAI_EMBED_PROFILE") or "fast",
     )

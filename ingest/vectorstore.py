@@ -15,8 +15,9 @@
   model it raises :class:`~ingest.model_install.ModelMissingError` whose message starts with
   ``run `gongkai models install```; the pipeline records it per file as
   "stored, but vector index failed (…)" — the facts store (and BM25 search) are unaffected.
-* **BM25 input** — :func:`all_chunks` rebuilds every chunk from the *facts store* (not from
-  Chroma), so keyword search works with no model installed and with ``--no-index``.
+* **Chunks from the facts store** — :func:`all_chunks` rebuilds every chunk from the *facts
+  store* (not from Chroma); the keyword index (:mod:`ingest.keyword_index`) is filled the same
+  way, so keyword search works with no model installed and with ``--no-index``.
 """
 from __future__ import annotations
 
@@ -46,6 +47,111 @@ CACHE_FILE = "embeddings.sqlite3"
 INSTALL_HINT = "run `gongkai models install`"
 
 
+# ------------------------------------------------------------------------------ profiles
+@dataclass(frozen=True)
+class EmbedProfile:
+    """How chunks are embedded (``settings.embed_profile``; measured by benchmarks/bench_embed.py).
+
+    ``dtype``: the model's weights (``bfloat16`` runs on the CPU's bf16 units where it has them);
+    ``max_seq_length``: tokens read per chunk (``None``: the model's 2,048); ``skip_tables``: table
+    chunks are not embedded — exact lookup answers from their cells and keyword search finds them.
+    Vectors of different profiles never mix: each has its own cache key and Chroma collection.
+    """
+
+    name: str
+    dtype: str = "float32"
+    max_seq_length: int | None = None
+    skip_tables: bool = False
+    batch_size: int = BATCH_SIZE
+
+    def key(self, model: str) -> str:
+        """The embedding-cache key: what makes the vectors (model, dtype, length), so profiles that
+        differ only in which chunks they embed share vectors; the model name alone for float32
+        whole chunks (what earlier versions wrote)."""
+        if self.dtype == "float32" and self.max_seq_length is None:
+            return model
+        return f"{model}@{self.dtype}/{self.max_seq_length or 'full'}"
+
+    def embeds(self, chunk: Chunk) -> bool:
+        return not (self.skip_tables and chunk.kind == "table")
+
+
+PROFILES: dict[str, EmbedProfile] = {p.name: p for p in (
+    EmbedProfile("full"),  # the first version: float32, whole chunks, tables too
+    EmbedProfile("seq256", max_seq_length=256),
+    EmbedProfile("prose", skip_tables=True),
+    EmbedProfile("bf16", dtype="bfloat16"),
+    EmbedProfile("prose-seq256", max_seq_length=256, skip_tables=True),
+    EmbedProfile("prose-seq128", max_seq_length=128, skip_tables=True),
+    EmbedProfile("fast", dtype="bfloat16", max_seq_length=128, skip_tables=True),
+)}
+DEFAULT_PROFILE = "fast"
+
+
+def profile_for(settings: Settings) -> EmbedProfile:
+    try:
+        return PROFILES[settings.embed_profile or DEFAULT_PROFILE]
+    except KeyError:
+        raise ValueError(f"unknown embedding profile {settings.embed_profile!r} "
+                         f"(GONGKAI_EMBED_PROFILE: one of {', '.join(PROFILES)})") from None
+
+
+_MODELS: dict[tuple, Any] = {}  # (path, dtype) → SentenceTransformer: one copy of the weights per dtype
+_MODELS_LOCK = threading.Lock()
+
+
+class ProfileModel:
+    """The shared model of one dtype, read up to *max_seq_length* tokens (profiles that differ
+    only in length share the weights; the length is set for each call, under a lock)."""
+
+    def __init__(self, model: Any, max_seq_length: int | None) -> None:
+        self.model = model
+        self._lock = getattr(model, "_gongkai_lock", None) or threading.Lock()
+        model._gongkai_lock = self._lock
+        # the model's own length, read before any profile shortened it (the attribute is shared)
+        self._full = getattr(model, "_gongkai_full_length", None) or model.max_seq_length
+        model._gongkai_full_length = self._full
+        self.max_seq_length = min(max_seq_length or self._full, self._full)
+
+    def _call(self, fn: str, *args: Any, **kw: Any) -> Any:
+        with self._lock:
+            self.model.max_seq_length = self.max_seq_length
+            return getattr(self.model, fn)(*args, **kw)
+
+    def encode_document(self, *args: Any, **kw: Any) -> Any:
+        return self._call("encode_document", *args, **kw)
+
+    def encode_query(self, *args: Any, **kw: Any) -> Any:
+        return self._call("encode_query", *args, **kw)
+
+
+def load_profile_model(settings: Settings, profile: EmbedProfile) -> ProfileModel:
+    """The model for *profile* (weights in its dtype, read up to its sequence length), loaded
+    once per process per dtype from the local model files (never from a hub)."""
+    from .model_install import load_embedder, resolve_model
+
+    path = resolve_model(settings.embedding_model, settings.model_dir)
+    key = (path, profile.dtype)
+    with _MODELS_LOCK:
+        model = _MODELS.get(key)
+        if model is None:
+            if profile.dtype == "float32":
+                model = load_embedder(settings.embedding_model, settings.model_dir)  # shared, as before
+            else:
+                import os
+
+                import torch
+                from sentence_transformers import SentenceTransformer
+
+                local = path != settings.embedding_model
+                if local:
+                    os.environ["HF_HUB_OFFLINE"] = "1"
+                model = SentenceTransformer(path, device="cpu", local_files_only=local,
+                                            model_kwargs={"dtype": getattr(torch, profile.dtype)})
+            _MODELS[key] = model
+    return ProfileModel(model, profile.max_seq_length)
+
+
 # ------------------------------------------------------------------------------ naming
 def model_slug(model: str) -> str:
     """``embeddinggemma-300m`` → ``embeddinggemma-300m``; a path or hub id → its safe form."""
@@ -55,8 +161,9 @@ def model_slug(model: str) -> str:
     return s or "model"
 
 
-def collection_name(model: str) -> str:
-    return f"gongkai-{model_slug(model)}"
+def collection_name(model: str, profile: str = "full") -> str:
+    """``gongkai-embeddinggemma-300m`` (profile ``full``), ``gongkai-embeddinggemma-300m-fast`` …"""
+    return f"gongkai-{model_slug(model)}" + ("" if profile == "full" else f"-{profile}")
 
 
 # ------------------------------------------------------------------------------ clients
@@ -163,7 +270,8 @@ class Embedder:
 
     def __init__(self, settings: Settings, model: Any = None, cache: EmbeddingCache | None = None) -> None:
         self.settings = settings
-        self.model_name = settings.embedding_model
+        self.profile = profile_for(settings)
+        self.model_name = self.profile.key(settings.embedding_model)  # the cache key
         self._model = model
         self.cache = cache if cache is not None else EmbeddingCache(settings.home / CACHE_FILE)
         self._lock = threading.Lock()
@@ -174,16 +282,15 @@ class Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    from .model_install import load_embedder
-
                     require_model(self.settings)
                     _quiet_transformers()
-                    self._model = load_embedder(self.settings.embedding_model, self.settings.model_dir)
+                    self._model = load_profile_model(self.settings, self.profile)
         return self._model
 
     def embed_documents(self, texts: Sequence[str], progress: bool | None = False,
-                        desc: str = "embed") -> list[np.ndarray]:
-        """One normalised float32 vector per text; only cache misses reach the model."""
+                        desc: str = "embed", on_batch: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """One normalised float32 vector per text; only cache misses reach the model.
+        *on_batch* is called with the number of texts each model call embedded."""
         hashes = [sha256_text(t) for t in texts]
         have = self.cache.get_many(self.model_name, hashes)
         todo = list({h: t for h, t in zip(hashes, texts) if h not in have}.items())
@@ -201,17 +308,26 @@ class Embedder:
                                                  normalize_embeddings=True, convert_to_numpy=True,
                                                  show_progress_bar=False)
                     self.encoded += len(batch)
-                    new = [(h, np.asarray(v, dtype=np.float32)) for (h, _), v in zip(batch, vecs)]
+                    new = [(h, _unit(v)) for (h, _), v in zip(batch, vecs)]
                     self.cache.put_many(self.model_name, new)
                     have.update(new)
                     bar.update(len(batch))
+                    if on_batch is not None:
+                        on_batch(len(batch))
             finally:
                 bar.close()
         return [have[h] for h in hashes]
 
     def embed_query(self, text: str) -> np.ndarray:
         v = self.model.encode_query(text, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(v, dtype=np.float32)
+        return _unit(v)
+
+
+def _unit(v: Any) -> np.ndarray:
+    """float32, length 1 (a bfloat16 model normalises in bfloat16: off by up to ~0.5%)."""
+    v = np.asarray(v, dtype=np.float32)
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
 
 
 # ------------------------------------------------------------------------------ index
@@ -230,7 +346,8 @@ class VectorIndex:
         self.settings = settings
         self.client = client if client is not None else open_client(settings)
         self.embedder = embedder if embedder is not None else Embedder(settings)
-        self.name = collection_name(settings.embedding_model)
+        self.profile = profile_for(settings)
+        self.name = collection_name(settings.embedding_model, self.profile.name)
         self._collection: Any = None
 
     @property
@@ -238,7 +355,8 @@ class VectorIndex:
         if self._collection is None:
             self._collection = self.client.get_or_create_collection(
                 self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"model": self.settings.embedding_model, "chunker": CHUNKER_VERSION})
+                metadata={"model": self.settings.embedding_model, "chunker": CHUNKER_VERSION,
+                          "profile": self.profile.name})
         return self._collection
 
     def count(self) -> int:
@@ -254,13 +372,15 @@ class VectorIndex:
         return list(self.collection.get(where=where, include=[])["ids"])
 
     def index_chunks(self, chunks: Sequence[Chunk], report_id: str, source: str | None = None,
-                     progress: bool | None = False) -> IndexResult:
-        """Replace the report's records (and any under the same source file name) by *chunks*.
+                     progress: bool | None = False, on_batch: Callable[[int], None] | None = None) -> IndexResult:
+        """Replace the report's records (and any under the same source file name) by *chunks*
+        (those the profile embeds: not table chunks when it skips them).
 
         Embeds first, so a missing model leaves the previous records in place."""
+        chunks = [c for c in chunks if self.profile.embeds(c)]
         before = self.embedder.encoded
         vecs = self.embedder.embed_documents([c.text for c in chunks], progress=progress,
-                                             desc=f"embed {source or report_id}"[:40])
+                                             desc=f"embed {source or report_id}"[:40], on_batch=on_batch)
         embedded = self.embedder.encoded - before
         where: dict = {"report_id": report_id} if not source else {"$or": [{"report_id": report_id}, {"source": source}]}
         old = self._ids_where(where)
@@ -369,30 +489,97 @@ def make_index_hook(settings: Settings, progress: bool | None = None) -> Callabl
     return vector_index
 
 
+class BackgroundIndexer:
+    """Fills the vector index on one worker thread while ingest goes on storing files.
+
+    :meth:`hook` is a ``pipeline.ingest_paths`` hook that only queues the report's chunks: its
+    facts (and keyword index) are already committed, so answers work while it embeds. The worker
+    loads the model as soon as the first report is queued (after ingest has started its parse
+    processes, so none is forked from a process with a running torch thread). Progress is a
+    second bar, ``embed`` (chunks), under ingest's. :meth:`wait` blocks until the queue is done
+    and returns ``[(source, reason)]`` for the reports whose indexing failed; a report left out
+    (Ctrl-C) is indexed by the next ``gongkai ingest`` of the same files.
+    Raises :class:`ModelMissingError` at once when the model is not installed.
+    """
+
+    def __init__(self, settings: Settings, progress: bool | None = None, index: VectorIndex | None = None) -> None:
+        import queue
+
+        from tqdm import tqdm
+
+        if index is None:
+            require_model(settings)
+        self.settings = settings
+        self.index = index if index is not None else get_index(settings)
+        self.profile = self.index.profile
+        self.errors: list[tuple[str, str]] = []
+        self.reports = 0  # reports queued
+        self.chunks = 0  # chunks queued
+        self.done = 0  # chunks through the model so far
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.bar = tqdm(total=0, desc="embed", unit="chunk", file=sys.stderr, position=1, dynamic_ncols=True,
+                        disable=(None if progress is None else not progress), leave=True)
+
+    def hook(self, parsed: ParsedReport, status: str) -> None:
+        rid = parsed.report_id
+        if status == "unchanged" and self.index.is_indexed(rid):
+            return
+        chunks = [c for c in make_chunks(parsed, rid) if self.profile.embeds(c)]
+        self.chunks += len(chunks)
+        self.bar.total = self.chunks
+        self.bar.refresh()
+        self.reports += 1
+        self._queue.put((rid, parsed.doc.source, chunks))
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="gongkai-embed", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            self.index.embedder.model  # noqa: B018 — load (warm) the model now
+        except Exception as exc:  # noqa: BLE001 — every queued report then fails with this reason
+            load_error: Exception | None = exc
+        else:
+            load_error = None
+        while (item := self._queue.get()) is not None:
+            rid, source, chunks = item
+            try:
+                if load_error is not None:
+                    raise load_error
+                self.index.index_chunks(chunks, rid, source, on_batch=self._advance)
+            except Exception as exc:  # noqa: BLE001 — reported by wait(), the facts are stored
+                self.errors.append((source, f"stored, but vector index failed ({exc.__class__.__name__}: {exc})"))
+
+    def _advance(self, n: int) -> None:
+        self.done += n
+        self.bar.update(n)
+
+    def wait(self) -> list[tuple[str, str]]:
+        """Block until every queued report is indexed; ``[(source, reason)]`` of the failures."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        self.bar.close()
+        return self.errors
+
+
 # ------------------------------------------------------------------------------ chunks for BM25
 _CHUNK_CACHE: dict[tuple[str, str, str], list[Chunk]] = {}
 
 
 def store_fingerprint(settings: Settings) -> str:
-    """Changes whenever a report is added, replaced or deleted in the facts store (cheap)."""
-    from .store import open_store
+    """Changes whenever the facts store changes (its generation counter) or the chunker does."""
+    from .store import Store, open_store
 
     if settings.database_url:  # a server store: its generation counter (one read)
         with open_store(settings) as store:
             return f"{store.stamp()}:chunker{CHUNKER_VERSION}"
     if not settings.db_path.is_file():
         return "empty"
-    con = sqlite3.connect(f"file:{settings.db_path}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = con.execute("SELECT id, ingested_at FROM reports ORDER BY id").fetchall()
-    except sqlite3.OperationalError:
-        return "empty"
-    finally:
-        con.close()
-    h = hashlib.sha256(f"chunker{CHUNKER_VERSION}".encode())
-    for rid, at in rows:
-        h.update(f"{rid}@{at};".encode())
-    return f"{len(rows)}:{h.hexdigest()[:16]}"
+    with Store(settings.db_path) as store:
+        return f"{store.stamp()}:chunker{CHUNKER_VERSION}"
 
 
 def all_chunks(settings: Settings) -> list[Chunk]:

@@ -59,12 +59,28 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 def _index_hooks(settings: Settings) -> list[Callable]:
-    """After-store hooks that fill the vector index (none when indexing is off)."""
+    """After-store hooks that fill the keyword index and (unless indexing is off) the vector index."""
+    from ingest.keyword_index import make_keyword_hook
+
     if not settings.embed:
-        return []
+        return [make_keyword_hook(settings)]
     from ingest.vectorstore import make_index_hook
 
-    return [make_index_hook(settings)]
+    return [make_keyword_hook(settings), make_index_hook(settings)]
+
+
+def _background_indexer(settings: Settings, progress: bool) -> object | None:
+    """The vector index filled on a worker thread while files are stored (``None`` when indexing
+    is off or the model is missing: then the per-file hook says how to install it)."""
+    if not settings.embed:
+        return None
+    from ingest.model_install import ModelMissingError
+    from ingest.vectorstore import BackgroundIndexer
+
+    try:
+        return BackgroundIndexer(settings, progress=None if progress else False)
+    except ModelMissingError:
+        return None
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -77,12 +93,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not args.paths and not args.sample:
         print("gongkai ingest: give file(s) or folder(s), or --sample", file=sys.stderr)
         return 2
+    background = _background_indexer(settings, progress=not args.no_progress)
+    hooks = _index_hooks(settings) if background is None else [*_index_hooks(dataclasses.replace(settings, embed=False)),
+                                                                 background.hook]
     with contextlib.ExitStack() as stack:
         paths: list[str | Path] = list(args.paths)
         if args.sample:
             paths += _sample_paths(stack)
-        summary = ingest_paths(paths, settings, progress=not args.no_progress, hooks=_index_hooks(settings),
+        summary = ingest_paths(paths, settings, progress=not args.no_progress, hooks=hooks,
                                workers=min(2, os.cpu_count() or 1))
+    if background is not None and background.reports:
+        if not args.no_progress:
+            print(f"facts stored: questions can be asked now; embedding {background.reports} report(s) for "
+                  "prose search…", file=sys.stderr)
+        failed = background.wait()
+        summary.errors += failed
+    elif background is not None:
+        background.wait()
     print(summary.render())
     print(f"home: {settings.home}")
     return 0 if summary.stored else 1
@@ -230,6 +257,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     argv = [*(("--host", args.host) if args.host else ()), *(("--port", str(args.port)) if args.port else ()),
             *(("--home", args.home) if args.home else ()), *(("--user", args.user) if args.user else ()),
             *(("--password", args.password) if args.password else ())]
+    from qa.retrieval import warm_up_in_background
+
+    warm_up_in_background(_settings(args))  # the model loads while the UI starts
     return int(mod.main(argv) or 0)
 
 

@@ -2,9 +2,9 @@
 
 Both halves are LangChain retrievers, called with ``invoke(query, k=…, filters=…)``:
 
-* :class:`FilteredBM25Retriever` wraps ``langchain_community``'s ``BM25Retriever`` (rank-bm25
-  Okapi over ``jieba.lcut_for_search`` tokens, punctuation and whitespace dropped). Scores are
-  computed for the whole corpus (corpus-wide IDF) and then post-filtered by agency/year.
+* :class:`KeywordRetriever` ranks by BM25 in the persisted SQLite FTS5 index of
+  :mod:`ingest.keyword_index` (``jieba.lcut_for_search`` tokens, punctuation and whitespace
+  dropped); agency/year filters are part of the query, IDF stays corpus-wide.
 * :class:`ChromaDenseRetriever` queries ``langchain_chroma.Chroma`` over the index collection with
   :class:`GongkaiEmbeddings` (``encode_query`` for queries, cached ``encode_document`` for
   documents) and a Chroma ``where`` filter on agency/year.
@@ -15,9 +15,9 @@ kept on the hit; documents are deduplicated by chunk id; filters and depth are p
 when the dense side is unavailable (model not installed, Chroma server down) the search
 degrades to BM25 with a warning instead of failing.
 
-The BM25 index is built from the facts store (:func:`ingest.vectorstore.all_chunks`), cached in
-the process, and rebuilt when the store's fingerprint (report ids and ingest times) changes, so
-``mode="bm25"`` needs neither the model nor a filled vector index.
+The keyword index is filled at ingest and kept on disk under the home; a searcher brings it up
+to date when the facts store's generation moved (new reports indexed, gone ones dropped), so
+``mode="bm25"`` needs neither the model nor a filled vector index, and no process rebuilds it.
 """
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from pydantic import ConfigDict
 
 from ingest.chunks import Chunk
 from ingest.config import Settings
+from ingest.keyword_index import KeywordIndex, tokenize  # one tokenizer for the index and the query
 from ingest.model_install import ModelMissingError
 
 log = logging.getLogger(__name__)
@@ -52,35 +53,7 @@ class DegradedSearchWarning(UserWarning):
     """Hybrid search fell back to BM25 (the dense side is unavailable)."""
 
 
-# ------------------------------------------------------------------------------ tokens
-_NO_WORD = re.compile(r"^[\W_]+$")
-_SMALL_NUMBER = re.compile(r"^\d{1,3}$|^\d+\.\d+$")  # table values; 4-digit years stay
-BM25_PARAMS = {"k1": 1.5, "b": 0.5}  # b < 0.75: long table chunks are not buried by their length
-_jieba_lock = threading.Lock()
-_jieba_ready = False
-
-
-def _jieba() -> Any:
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        with _jieba_lock:
-            if not _jieba_ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _jieba_ready = True
-    return jieba
-
-
-def tokenize(text: str) -> list[str]:
-    """BM25 tokens: ``jieba.lcut_for_search`` (lower-cased), without punctuation/whitespace tokens
-    and without numbers of 1–3 digits or with decimals (the values of a table would otherwise
-    make table chunks look long and match every question that has a number in it)."""
-    return [t.lower() for t in _jieba().lcut_for_search(text)
-            if t.strip() and not _NO_WORD.match(t) and not _SMALL_NUMBER.match(t)]
-
-
+# ------------------------------------------------------------------------------ query words
 _QUESTION_WORDS = re.compile(
     r"((?:是|有|为|共|各)?(?:多少|几)(?:件|个|次|篇|条|项|人|家|期|场|位)?|哪个|哪些|哪家|什么|怎么样|怎样|如何|是否|吗|呢|请问"
     r"|\bhow many\b|\bhow much\b|\bwhat\b|\bwhich\b|\bdid\b|\bdoes\b|\bwas\b|\bwere\b|\bis\b|\bare\b)[?？]*",
@@ -98,15 +71,8 @@ def rewrite_query(question: str) -> str:
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
-def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) -> dict[str, Any]:
-    """``{"agency": …, "year": …}`` read from *question* for ``search(**…)``, by the one agency
-    matcher (:class:`qa.agencies.AgencyIndex`).
-
-    *agencies*: the stored agency names, or ``{name or alias: agency}`` (see
-    :func:`ingest.vectorstore.agency_names`). ``agency`` is the agency the first mention names (a
-    list when it could be several), ``year`` every 4-digit year 1990–2099 in the question (an int
-    when one); each is ``None`` when nothing matched.
-    """
+def agency_index(agencies: Mapping[str, str] | Iterable[str]) -> Any:
+    """The :class:`qa.agencies.AgencyIndex` of *agencies* (names, or ``{name or alias: agency}``)."""
     from .agencies import AgencyIndex
 
     names: Mapping[str, str] = agencies if isinstance(agencies, Mapping) else {a: a for a in agencies}
@@ -115,7 +81,20 @@ def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str]) ->
         entries.setdefault(agency, [])
         if alias != agency:
             entries[agency].append(alias)
-    found = AgencyIndex(entries).find(question)
+    return AgencyIndex(entries)
+
+
+def guess_filters(question: str, agencies: Mapping[str, str] | Iterable[str] | Any) -> dict[str, Any]:
+    """``{"agency": …, "year": …}`` read from *question* for ``search(**…)``, by the one agency
+    matcher (:class:`qa.agencies.AgencyIndex`).
+
+    *agencies*: the stored agency names, ``{name or alias: agency}`` (see
+    :func:`ingest.vectorstore.agency_names`), or an :func:`agency_index` built from them. ``agency``
+    is the agency the first mention names (a list when it could be several), ``year`` every
+    4-digit year 1990–2099 in the question (an int when one); each is ``None`` when nothing matched.
+    """
+    index = agencies if hasattr(agencies, "find") else agency_index(agencies)
+    found = index.find(question)
     years = sorted({int(y) for y in _YEAR.findall(question)})
     chosen = list(found[0].agencies) if found else []
     return {
@@ -142,10 +121,6 @@ def chroma_where(agency: Any = None, year: Any = None) -> dict | None:
     if not conds:
         return None
     return conds[0] if len(conds) == 1 else {"$and": conds}
-
-
-def _matches(md: Mapping[str, Any], agency: list | None, year: list | None) -> bool:
-    return (agency is None or md.get("agency") in agency) and (year is None or md.get("year") in year)
 
 
 # ------------------------------------------------------------------------------ hits
@@ -210,47 +185,25 @@ def reciprocal_rank_fusion(ranked: Sequence[Sequence[Document]], k: int = RRF_K,
 
 
 # ------------------------------------------------------------------------------ retrievers
-class FilteredBM25Retriever(BaseRetriever):
-    """``BM25Retriever`` (jieba tokens) with per-call ``k`` and agency/year post-filters."""
+class KeywordRetriever(BaseRetriever):
+    """BM25 over jieba tokens in the persisted FTS5 index (:class:`ingest.keyword_index.KeywordIndex`),
+    with per-call ``k`` and agency/year filters applied inside the query."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
-    bm25: Any  # langchain_community.retrievers.BM25Retriever
+    index: Any  # ingest.keyword_index.KeywordIndex
     k: int = 5
-
-    @classmethod
-    def from_chunks(cls, chunks: Sequence[Chunk], k: int = 5) -> FilteredBM25Retriever:
-        with warnings.catch_warnings():  # langchain-community announces its sunset on import
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from langchain_community.retrievers import BM25Retriever
-        docs = [Document(page_content=c.text, metadata=c.metadata(), id=c.id) for c in chunks]
-        if not docs:
-            return cls(bm25=None, k=k)
-        return cls(bm25=BM25Retriever.from_documents(docs, preprocess_func=tokenize, bm25_params=BM25_PARAMS, k=k), k=k)
 
     @property
     def size(self) -> int:
-        return 0 if self.bm25 is None else len(self.bm25.docs)
+        return self.index.size()
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 k: int | None = None, agency: Any = None, year: Any = None) -> list[Document]:
-        if self.bm25 is None:
-            return []
-        tokens = self.bm25.preprocess_func(query)
+        tokens = tokenize(query)
         if not tokens:
             return []
-        scores = self.bm25.vectorizer.get_scores(tokens)
-        ag, yr = _as_list(agency), _as_list(year)
-        out: list[Document] = []
-        for i in scores.argsort()[::-1]:
-            if scores[i] <= 0:
-                break
-            doc = self.bm25.docs[i]
-            if _matches(doc.metadata, ag, yr):
-                out.append(Document(page_content=doc.page_content, id=doc.id,
-                                    metadata={**doc.metadata, "score": float(scores[i])}))
-                if len(out) >= (k or self.k):
-                    break
-        return out
+        return [Document(page_content=h.text, id=h.chunk_id, metadata={**h.metadata, "score": h.score})
+                for h in self.index.search(tokens, k=k or self.k, agency=agency, year=year)]
 
 
 class GongkaiEmbeddings(Embeddings):
@@ -282,8 +235,8 @@ class ChromaDenseRetriever(BaseRetriever):
 
 
 # ------------------------------------------------------------------------------ searcher
-_BM25_CACHE: dict[str, tuple[str, FilteredBM25Retriever]] = {}
-_BM25_LOCK = threading.Lock()
+_KEYWORD: dict[str, KeywordIndex] = {}  # one open index per home, shared by the searchers of a process
+_KEYWORD_LOCK = threading.Lock()
 
 
 class HybridSearcher:
@@ -307,26 +260,39 @@ class HybridSearcher:
         # from BM25 at once meanwhile instead of waiting for the model.
         self.loading = False
         self.notes: list[str] = []  # warnings given by this searcher (e.g. degraded to BM25)
-        self._agencies: tuple[str, dict[str, str]] | None = None
+        self._agencies: tuple[Any, dict[str, str], Any] | None = None  # (generation, names, AgencyIndex)
+        self._facts: Any = None  # ingest.store.Store, opened on first use
 
     # -- the two sides
-    def bm25(self) -> FilteredBM25Retriever:
-        """The BM25 retriever over every stored chunk (rebuilt when the store changes)."""
-        from ingest.vectorstore import all_chunks, store_fingerprint
+    def bm25(self) -> KeywordRetriever:
+        """The keyword (BM25) retriever over every current report's chunks: the FTS5 index under
+        the home, brought up to date first when the store's generation moved."""
+        from ingest.keyword_index import INDEX_FILE
 
-        key = self.settings.store_location
-        fp = store_fingerprint(self.settings)
-        cached = _BM25_CACHE.get(key)
-        if cached is not None and cached[0] == fp:
-            return cached[1]
-        with _BM25_LOCK:
-            cached = _BM25_CACHE.get(key)
-            if cached is None or cached[0] != fp:
-                t0 = time.perf_counter()
-                retriever = FilteredBM25Retriever.from_chunks(all_chunks(self.settings))
-                _BM25_CACHE[key] = (fp, retriever)
-                log.info("BM25 index: %d chunks in %.2f s", retriever.size, time.perf_counter() - t0)
-            return _BM25_CACHE[key][1]
+        key = str(self.settings.home / INDEX_FILE)
+        with _KEYWORD_LOCK:
+            index = _KEYWORD.get(key)
+            if index is None:
+                index = _KEYWORD[key] = KeywordIndex(key)
+        store = self._store()
+        if store is not None:
+            gen = str(store.generation())
+            if index.synced_generation != gen:
+                with _KEYWORD_LOCK:  # one thread syncs; the others then find it done
+                    t0 = time.perf_counter()
+                    done = index.sync(store, int(gen))
+                    if done["indexed"] or done["deleted"]:
+                        log.info("keyword index synced in %.2f s: %s", time.perf_counter() - t0, done)
+        return KeywordRetriever(index=index)
+
+    def _store(self) -> Any:
+        """The facts store (opened once), or ``None`` while there is none."""
+        if self._facts is None:
+            from ingest.store import open_store, store_exists
+
+            if store_exists(self.settings):
+                self._facts = open_store(self.settings)
+        return self._facts
 
     def dense(self) -> ChromaDenseRetriever:
         """The dense retriever; raises :class:`ModelMissingError` (or a connection error)."""
@@ -334,7 +300,7 @@ class HybridSearcher:
             return self._dense
         with self._lock:
             if self._dense is None:
-                from ingest.vectorstore import Embedder, collection_name, open_client, require_model
+                from ingest.vectorstore import Embedder, collection_name, open_client, profile_for, require_model
 
                 if self._embedder is None:
                     require_model(self.settings)  # fail fast, before opening anything
@@ -342,7 +308,8 @@ class HybridSearcher:
                 client = self._client if self._client is not None else open_client(self.settings)
                 from langchain_chroma import Chroma
 
-                store = Chroma(client=client, collection_name=collection_name(self.settings.embedding_model),
+                store = Chroma(client=client, collection_name=collection_name(self.settings.embedding_model,
+                                                                   profile_for(self.settings).name),
                                embedding_function=GongkaiEmbeddings(self._embedder),
                                collection_configuration={"hnsw": {"space": "cosine"}})
                 self._dense = ChromaDenseRetriever(vectorstore=store)
@@ -352,7 +319,8 @@ class HybridSearcher:
         return self._dense
 
     def warm_up(self) -> None:
-        """Build the BM25 index and load the model now (so the first query is not the slow one)."""
+        """Bring the keyword index up to date and load the model now (so the first query is not
+        the slow one)."""
         self.bm25()
         try:
             self.dense().invoke("政府信息公开", k=1)
@@ -361,16 +329,21 @@ class HybridSearcher:
 
     # -- filters
     def agencies(self) -> dict[str, str]:
-        """``{name or alias: agency}`` of the stored reports (cached per store fingerprint)."""
-        from ingest.vectorstore import agency_names, store_fingerprint
+        """``{name or alias: agency}`` of the stored reports (read again when the store changed)."""
+        return self._agency_cache()[1]
 
-        fp = store_fingerprint(self.settings)
-        if self._agencies is None or self._agencies[0] != fp:
-            self._agencies = (fp, agency_names(self.settings))
-        return self._agencies[1]
+    def _agency_cache(self) -> tuple[Any, dict[str, str], Any]:
+        from ingest.vectorstore import agency_names
+
+        store = self._store()
+        gen = store.generation() if store is not None else None
+        if self._agencies is None or self._agencies[0] != gen:
+            names = agency_names(self.settings)
+            self._agencies = (gen, names, agency_index(names))
+        return self._agencies
 
     def guess_filters(self, question: str) -> dict[str, Any]:
-        return guess_filters(question, self.agencies())
+        return guess_filters(question, self._agency_cache()[2])
 
     # -- search
     def search(self, query: str, k: int = 5, agency: Any = None, year: Any = None, mode: Mode = "hybrid",
@@ -419,3 +392,22 @@ class HybridSearcher:
             return
         with self._lock:
             self._dense = None
+
+
+def warm_up_in_background(settings: Settings) -> threading.Thread:
+    """Bring the keyword index up to date and load the embedding model on a daemon thread, for a
+    long-running process (the web UI): its first prose answer then does not wait for the model.
+    Warms the searcher :mod:`qa.prose` answers with (the model itself is shared per process)."""
+    def run() -> None:
+        try:
+            from .prose import _searcher
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                _searcher(settings).warm_up()
+        except Exception:  # noqa: BLE001 — the first search reports what is wrong
+            log.debug("warm-up failed", exc_info=True)
+
+    t = threading.Thread(target=run, name="gongkai-warm-up", daemon=True)
+    t.start()
+    return t
