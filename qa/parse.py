@@ -475,7 +475,11 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
         elif series_hit:
             plan.op = Op.SERIES
     if rate is not None:
-        named = [m for m in plan.measures if m.id not in rate.numerator]
+        # other outcome figures named beside the rate join its numerator; its whole (行政复议 for 纠错率,
+        # 办理结果总计 for 公开率) only says what the rate is of
+        wholes = {rate.denominator, "total", "new", "carried_over", "carried_forward"}
+        named = [m for m in plan.measures if m.id not in rate.numerator and m.id not in wholes
+                 and not m.id.endswith(".total")]
         plan.measures = [measure_by_id(x) for x in rate.numerator] + named
         plan.denominator = measure_by_id(rate.denominator)
         if named:  # "予以公开加部分公开的比例": the figures named, over the rate's denominator
