@@ -32,6 +32,7 @@ class Rules:
     not_places: tuple[str, ...] = ()
     confusions: dict[str, str] = field(default_factory=dict)  # character → the characters it is confused with
     fuzzy_min_length: int = 6
+    english: tuple[tuple[re.Pattern[str], str], ...] = ()  # English agency words → Chinese
 
     @property
     def place_re(self) -> re.Pattern[str]:
@@ -60,7 +61,8 @@ def rules() -> Rules:
                  tuple(d["droppable_suffixes"]), tuple(d["place_endings"]), frozenset(d["generic"]),
                  tuple(d.get("not_places", ())),
                  {ch: g.replace(ch, "") for g in d.get("ocr_confusions", ()) for ch in g},
-                 int(d.get("fuzzy_min_length", 6)))
+                 int(d.get("fuzzy_min_length", 6)),
+                 tuple((re.compile(rf"\s*(?:{p})\b", re.I), zh) for p, zh in d.get("english", ())))
 
 
 RELATIVE_PLACE = "市区县省镇乡州"  # a name starting with one of these alone is relative ("市科委": this city's)
@@ -211,6 +213,7 @@ class AgencyIndex:
                     self._govs.setdefault(f, set()).add(name)
         self._maxlen = max((len(v) for v in self._variants), default=0)
         self._masked: dict[str, set[str]] | None = None  # long variants with one character masked: built on first use
+        self._pinyin: dict[str, set[str]] | None = None  # pinyin of a place → the place (English questions)
 
     @property
     def names(self) -> list[str]:
@@ -261,6 +264,48 @@ class AgencyIndex:
             names = exact  # a name written in full beats names it is a shortening of
         how = min((agencies[a] for a in names), key=HOW_ORDER.index)
         return AgencyMatch(start, j, q[start:j], tuple(sorted(names)), how)
+
+    def english_names(self, q: str) -> str:
+        """"How many … did the Pingtan public security bureau …" → "… 平潭公安局 …": a place in pinyin
+        (one known place only) and the agency words after it, read as Chinese. Other text is kept."""
+        if self._pinyin is None:
+            from pypinyin import lazy_pinyin
+
+            self._pinyin = {}
+            for form in set(self._places) | set(self._govs):
+                core = next(iter(sorted(place_forms(form), key=len)))
+                if 2 <= len(core) <= 4:
+                    self._pinyin.setdefault("".join(lazy_pinyin(core)).lower(), set()).add(core)
+
+        def one(m: re.Match) -> str:
+            key = re.sub(r"[^a-z]", "", m.group("place").lower())
+            cores = self._pinyin.get(key, set())
+            if len(cores) != 1:
+                return m.group(0)
+            zh, rest = next(iter(cores)), q[m.end():]
+            pos = m.end()
+            while True:  # "city government office", "zone", "public security bureau" …
+                for pat, word in rules().english:
+                    w = pat.match(q, pos)
+                    if w:
+                        zh += word
+                        pos = w.end()
+                        break
+                else:
+                    break
+            del rest
+            return "\u0000" + zh + "\u0001" + str(pos)
+
+        out, last = [], 0
+        for m in re.finditer(r"(?:\bthe\s+)?\b(?P<place>[A-Z][a-z]+(?:['’-]?[a-z]+)?)", q):
+            if m.start() < last:
+                continue
+            rep = one(m)
+            if rep.startswith("\u0000"):
+                zh, pos = rep[1:].split("\u0001")
+                out.append(q[last:m.start()] + zh)
+                last = int(pos)
+        return "".join(out) + q[last:]
 
     def _masked_index(self) -> dict[str, set[str]]:
         if self._masked is None:

@@ -346,6 +346,8 @@ def _join_adjacent(matches: list) -> list:
 def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -> QueryPlan:
     W = words()
     q = normalise_question(question)
+    if re.search(r"[A-Za-z]{3,}", q):
+        q = agencies.english_names(q)  # "the Pingtan public security bureau" → 平潭公安局
     t = _Text(q)
     # agencies first: their names may hold words that look like figures
     unquoted = _QUOTED.sub(lambda m: _BLANK * len(m.group(0)), q)  # “平潭发布” names an account, not an agency

@@ -101,7 +101,7 @@ T3_METRICS: tuple[Metric, ...] = (
     Metric("carried_over", "三", ("carried_over",), None, ("上年结转|结转.{0,4}上年|上一年度?结转",), ("carried over|from (?:the )?(?:previous|last) year",), "上年结转", "carried over from last year"),
     Metric("total", "三", ("total",), None, ("办理结果(?P<gap>[\s\S]{0,6}?)(?:总计|合计|共)|办结|(?:办理|答复|处理)(?:结果)?总(?:计|数)|办理总数|总计|办理(?P<gap2>[\s\S]{0,4}?)(?:总数|合计)",), (r"total(?:ly)? (?:handled|processed|outcomes?)|handled in total|outcomes? in total|total number of requests (?:handled|processed|dealt)|\bhandl\w*|\bprocess(?:ed|es)?\b|dealt with|deal with",), "办理结果总计", "requests handled in total"),
     Metric("new", "三", ("new",), None, ("新收(?:到)?(?:的)?(?:政府信息公开)?(?:申请)?|(?:收到|接到|收了|受理)(?P<gap>[\s\S]{0,8}?)申请|申请(?:数量|量|数)|提出(?P<gap2>[\s\S]{0,4}?)申请|(?:收到|接到|收了)(?:了)?(?=多少|几)",),
-           (r"receiv\w*|new (?:information )?(?:requests?|applications?)|requests? (?:were )?(?:filed|submitted|made)|\b(?:get|got)\b",), "本年新收政府信息公开申请数量", "new requests received",
+           (r"receiv\w*|new (?:(?:government )?(?:information )?(?:disclosure )?)?(?:requests?|applications?)|requests? (?:were )?(?:filed|submitted|made)|\b(?:get|got)\b",), "本年新收政府信息公开申请数量", "new requests received",
            pre2019=("requests_received",)),
 )
 

@@ -309,3 +309,12 @@ def test_a_span_named_in_characters_is_read_or_refused(corpus):
     assert a.value == HZ23["table3"]["new"] + HZ24["table3"]["new"]
     a = ask("洪泽区新收申请一共多少件？", corpus)  # a total of what span? one year is not a total
     assert a.value is None
+
+
+def test_english_agency_names_in_pinyin(corpus):
+    a = ask("How many new requests did the Tingyang city government office get in 2023?", corpus)
+    assert a.value is None  # 汀阳 is not in the corpus (it is an invented copy): no number
+    a = ask("How many requests did the Hongze district government receive in 2024?", corpus)
+    assert a.value == HZ24["table3"]["new"] and a.language == "en"
+    a = ask("How many requests did Springfield receive in 2024?", corpus)
+    assert a.value is None
