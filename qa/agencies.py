@@ -265,6 +265,10 @@ class AgencyIndex:
         how = min((agencies[a] for a in names), key=HOW_ORDER.index)
         return AgencyMatch(start, j, q[start:j], tuple(sorted(names)), how)
 
+    def is_government(self, name: str) -> bool:
+        """Whether ``name`` is the government of a place (its report answers for the place)."""
+        return any(name in v for v in self._govs.values())
+
     def english_names(self, q: str) -> str:
         """"How many … did the Pingtan public security bureau …" → "… 平潭公安局 …": a place in pinyin
         (one known place only) and the agency words after it, read as Chinese. Other text is kept."""

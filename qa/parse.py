@@ -513,6 +513,11 @@ def parse(question: str, agencies: AgencyIndex, prev: QueryPlan | None = None) -
                     plan.prose_terms.append(zh)
                 t.take(hit.start(), hit.end())
     plan.unconsumed = _leftover(t, lang)
+    if any(s.resolved and agencies.is_government(s.resolved) for s in plan.subjects):
+        # "平潭综合实验区本级(管委会)": a government's own kind restated is no new content
+        from .agencies import rules
+
+        plan.unconsumed = [u for u in plan.unconsumed if u not in rules().government_suffixes]
     _inherit(plan, prev)
     if plan.column:
         plan.measures = [replace(m, column=plan.column, column_label=plan.column_label) if m.table == "三" else m
