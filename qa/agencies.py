@@ -250,15 +250,16 @@ class AgencyIndex:
         """Extend a match leftwards over a place that belongs to its agency ("平潭" + "公安局"),
         narrowing an ambiguous match to the agencies of that place."""
         names = set(agencies)
-        best = (i, names)
-        for k in range(max(0, i - 12), i - 1):
-            pre = q[k:i]
-            if pre in self._places:
-                inside = names & self._places[pre]
+        start = i
+        while True:  # place by place: "清台市" + "金岭区" + "长湾门街道办事处"
+            for k in range(max(0, start - 12), start - 1):
+                pre = q[k:start]
+                inside = names & self._places.get(pre, set())
                 if inside:
-                    best = (k, inside)
+                    start, names = k, inside
                     break
-        start, names = best
+            else:
+                break
         exact = {a for a in names if agencies[a] == "exact"}
         if exact and start == i:
             names = exact  # a name written in full beats names it is a shortening of

@@ -290,7 +290,9 @@ def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: 
                 plan, f"没有“{s.mention}”本级政府的报告;该地有报告的机关:{lst}。请指明是哪一个。",
                 f"There is no report of the government of “{s.mention}”; agencies there with reports: {lst}. "
                 f"Please say which."), K.AMBIGUOUS))
-        if len(cands) > 1 and asked_years:
+        if len(cands) > 1 and asked_years and s.how == "place":
+            # a bare place's governments across eras (平潭县人民政府 / 平潭综合实验区): the year decides.
+            # Never for departments: 兴溪财政局 is not 兴溪市宝庄区财政局 because only the latter has 2025
             with_year = [a for a in cands if any(r.year in asked_years for r in by_agency[a])]
             if len(with_year) == 1:
                 notes.append(_t(plan, f"“{s.mention}”可指{'、'.join(cands)},其中只有{with_year[0]}有所问年份的报告,按此作答",
