@@ -260,6 +260,12 @@ class AgencyIndex:
                     break
             else:
                 break
+        if start < i and len(names) > 1:
+            # "河港公安局": 河港市公安局 has every place named; 河港市金林区公安局 would skip 金林区
+            typed = q[start:i]
+            full = {a for a in names if all(any(f in typed for f in place_forms(p)) for p in split_places(a)[0])}
+            if full:
+                names = full
         exact = {a for a in names if agencies[a] == "exact"}
         if exact and start == i:
             names = exact  # a name written in full beats names it is a shortening of
