@@ -40,6 +40,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -807,10 +808,19 @@ class SQLiteStore(Store):
         self.path = Path(db_path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        try:
-            migrate(self._con(), self.path, StoreError)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
+        for attempt in range(8):
+            try:
+                migrate(self._con(), self.path, StoreError)
+                break
+            except sqlite3.OperationalError as exc:
+                # two processes creating one new file: switching it to WAL or upgrading a read lock
+                # can fail at once with "locked" (SQLite does not wait there); the other one finishes
+                if "locked" not in str(exc) or attempt == 7:
+                    raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
+                self.close()
+                time.sleep(0.05 * 2 ** attempt)
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{self.path}: not a usable gongkai database ({exc})") from exc
 
     def _con(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
