@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from . import templates as T
 from . import prose_facts
-from .digits import distinct, parse_number, split_tokens
+from .digits import distinct, parse_number
 from .models import Cell, Finding, LoadedDocument, Section
 from .indicators import parse_indicator_table
 from .rowread import RowReading, RowShape, read_row

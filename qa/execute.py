@@ -20,7 +20,7 @@ from . import lookup as L
 from . import prose as P
 from . import vocab as V
 from .models import Answer, AnswerKind as K, Citation
-from .plan import Measure, Op, QueryPlan, Subject, YearMode
+from .plan import Measure, Op, QueryPlan, YearMode
 
 Num = int | Decimal
 
@@ -150,7 +150,7 @@ def figure(src: _Cells, report: ReportRow, m: Measure, lang: str) -> Fig:
             return Fig(report, m, None, problem=_t_lang(
                 lang, f"该报告为2019年以前的格式(统计表),没有“{m.label(lang)}”这一项",
                 f"this report uses the pre-2019 statistics table, which has no “{m.label(lang)}”"))
-        f = L.pre2019_figure(src, report, ids, "", lang)  # type: ignore[arg-type]
+        f = L.pre2019_figure(src, report, ids, lang)  # type: ignore[arg-type]
         if f.missing:
             return Fig(report, m, None, problem=_t_lang(lang, f"报告的统计表中没有解析到“{m.label_zh}”",
                                                         f"the report's statistics table has no parsed “{m.label_en}”"))
@@ -249,7 +249,6 @@ def indexed(all_reports: list[ReportRow]) -> Reports:
 
 
 def resolve_scope(plan: QueryPlan, all_reports: list[ReportRow], single_needed: bool) -> Scope:
-    zh = plan.lang == "zh"
     idx = indexed(all_reports)
     by_agency = idx.by_agency
     notes: list[str] = list(plan.notes)

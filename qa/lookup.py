@@ -162,39 +162,15 @@ def t2_figure(store: Store, report: ReportRow, t2: V.T2Metric, column: str | Non
     return _combine([by_col[column]], derived=False, how="", lang=lang)
 
 
-def pre2019_figure(store: Store, report: ReportRow, indicator_ids: tuple[str, ...], question: str, lang: str) -> Figure:
-    """A pre-2019 统计表 indicator: by mapped id, else by the label closest to the question."""
+def pre2019_figure(store: Store, report: ReportRow, indicator_ids: tuple[str, ...], lang: str) -> Figure:
+    """A pre-2019 统计表 indicator of the report's own year, by its canonical id (the first id the
+    table holds). No label is guessed: an indicator the table does not map is missing."""
     cells = store.cells(report_id=report.id, table="统计表")
-    if not cells:
-        return Figure(None, [], missing=True)
     for iid in indicator_ids:
         hit = [c for c in cells if c.row_id in (f"pre2019.{iid}", iid) and c.column_id in CURRENT_COLUMNS]
         if hit:
             return _combine(hit[:1], derived=False, how="", lang=lang)
-    best = best_indicator(cells, question)
-    if best is None:
-        return Figure(None, [], missing=True)
-    return _combine([best], derived=False, how="", lang=lang)
-
-
-def best_indicator(cells: list[StoredCell], question: str) -> StoredCell | None:
-    """The indicator whose label shares the most character bigrams with the question."""
-    import re
-
-    q = re.sub(r"\d{4}年度?|多少|几|是|的|有|吗|[?？。]", "", question)
-    qb = {q[i:i + 2] for i in range(len(q) - 1)}
-    best, best_score = None, 0.0
-    for c in cells:
-        if c.column_id not in CURRENT_COLUMNS:
-            continue
-        label = re.sub(r"^[(（]?[一二三四五六七八九十\d]+[)）.、]?|其中:?|\(.*?\)", "", c.row)
-        lb = {label[i:i + 2] for i in range(len(label) - 1)}
-        if not lb:
-            continue
-        score = len(qb & lb) / len(lb)
-        if score > best_score:
-            best, best_score = c, score
-    return best if best_score >= 0.6 else None
+    return Figure(None, [], missing=True)
 
 
 def report_findings(store: Store, report: ReportRow, table: str, row: str | None, column: str | None,

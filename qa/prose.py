@@ -155,7 +155,7 @@ def retrieved_passages(settings: Settings, question: str, agency: str | None, ye
                        k: int = 8) -> tuple[list[Passage], list[str]]:
     """Top chunks from the hybrid index (LangChain retrievers), or none with a warning."""
     try:
-        from .retrieval import HybridSearcher
+        from .retrieval import HybridSearcher  # noqa: F401  (is hybrid retrieval installed?)
     except ImportError:
         return [], []
     try:

@@ -333,10 +333,10 @@ def test_stored_indicators_answer_by_canonical_id(tmp_path):
     ingest_paths([str(CORPUS / "pingtan-syq-2017.txt"), str(CORPUS / "pingtan-jtj-2018.txt")], settings,
                  progress=False, store=store)
     by_year = {r.year: r for r in store.reports()}
-    fig = pre2019_figure(store, by_year[2017], ("proactive_total",), "2017年主动公开多少条信息", "zh")
+    fig = pre2019_figure(store, by_year[2017], ("proactive_total",), "zh")
     assert fig.value == 2122 and fig.cells[0].column_id == "current"
     q = "2018年收到多少申请"
-    fig = pre2019_figure(store, by_year[2018], T.pre2019_asked(q), q, "zh")
+    fig = pre2019_figure(store, by_year[2018], T.pre2019_asked(q), "zh")
     assert fig.value == 1
     stored = store.cells(report_id=by_year[2018].id, table="统计表")
     assert {c.column_id for c in stored} == {"current", "cumulative"}
